@@ -13,8 +13,11 @@
 // - vars precedence: groups sorted by (depth, ansible_group_priority, name), `all` first, each
 //   overriding the previous (shallow, Ansible's default `hash_behaviour = replace`), then host vars;
 // - host ranges such as `web[01:03].example.com` or `db-[a:c]` expand as in Ansible;
-// - YAML 1.1 is used as PyYAML does, so `yes`/`no`/`on`/`off` are booleans.
-import { parseDocument, LineCounter, isMap, isSeq, isScalar, isAlias, type Document, type Node, type Pair } from 'yaml';
+// - YAML 1.1 is read as PyYAML reads it, so `yes`/`no`/`on`/`off` are booleans (but `y`/`n` are not).
+import {
+  parseDocument, LineCounter, Scalar, isMap, isSeq, isScalar, isAlias,
+  type Document, type Node, type Pair, type ScalarTag, type Tags,
+} from 'yaml';
 
 /** A problem with the inventory file. `message` is one line: `file:line: detail`. */
 export class InventoryError extends Error {
@@ -121,6 +124,23 @@ const STRING_VARS = [
   'ansible_ssh_private_key_file', 'ansible_private_key_file', 'ansible_become_user',
 ];
 const PORT_VARS = ['ansible_port', 'ansible_ssh_port'];
+// PyYAML's YAML 1.1 booleans (the yaml package's 1.1 schema also reads y/Y/n/N as booleans, which
+// PyYAML, and so Ansible, does not).
+const PYYAML_TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
+const PYYAML_FALSE = /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/;
+const pyyamlBooleans = (tags: Tags): Tags => {
+  const out: Tags = [];
+  for (const t of tags) {
+    const tag = t as ScalarTag;
+    if (tag.tag === 'tag:yaml.org,2002:bool' && tag.test) {
+      const value = tag.test.test('true');
+      out.push({ ...tag, test: value ? PYYAML_TRUE : PYYAML_FALSE, resolve: () => new Scalar(value) } as ScalarTag);
+    } else {
+      out.push(t);
+    }
+  }
+  return out;
+};
 const TRUE_WORDS = ['y', 'yes', 'on', '1', 'true', 't', '1.0'];
 const FALSE_WORDS = ['n', 'no', 'off', '0', 'false', 'f', '0.0', ''];
 
@@ -216,7 +236,9 @@ function expandHostRange(name: string): string[] | undefined {
 export function parseInventory(text: string, file: string, options: ParseInventoryOptions = {}): Inventory {
   const knownGroups = options.knownGroups ?? [];
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, version: '1.1', prettyErrors: true });
+  const doc = parseDocument(text, {
+    lineCounter, uniqueKeys: false, version: '1.1', prettyErrors: true, customTags: pyyamlBooleans,
+  });
   const fail = (line: number, detail: string): never => {
     throw new InventoryError(file, line, detail);
   };
