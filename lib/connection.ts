@@ -1,0 +1,258 @@
+// One SSH connection per host (node-ssh over ssh2): host key checked against known_hosts, commands
+// run through a POSIX shell with every value quoted, files read and written in one round trip each,
+// and a lock on the host held for the whole run by one long-lived channel.
+import { readFile } from 'node:fs/promises';
+import { NodeSSH } from 'node-ssh';
+import type { ClientChannel } from 'ssh2';
+import { shq } from './shell.js';
+import { checkHostKey, fingerprintSha256, keyTypeOf, type KnownHostEntry } from './known-hosts.js';
+import { parseReadOutput, readScript, writeScript, backupStamp, type ReadResult } from './remote-files.js';
+import type { ReadSpec, RunResult, WriteSpec } from './types.js';
+
+export interface Target {
+  name: string;
+  host: string;
+  port: number;
+  user: string;
+  privateKeyFile?: string;
+  become: boolean;
+}
+
+export interface ConnectOptions {
+  knownHosts: KnownHostEntry[];
+  knownHostsFile: string;
+  /** accept a host key that known_hosts does not know (never a changed one) */
+  acceptNewHostKey?: boolean;
+  onNewHostKey?: (target: Target, keyType: string, key: Buffer) => void;
+  timeoutMs: number;
+  becomePassword?: string;
+  keyPassphrase?: string;
+  /** called with every command line before it runs (verbose output) */
+  onCommand?: (host: string, line: string) => void;
+}
+
+/** An error that makes the host "unreachable" in the recap (no session could be had). */
+export class UnreachableError extends Error {}
+/** The host answered, but refused us: host key, authentication, sudo. */
+export class AccessError extends Error {}
+
+export class Connection {
+  roundTrips = 0;
+  private lockChannel?: ClientChannel;
+  private sudoMode: 'none' | 'nopasswd' | 'password' = 'none';
+
+  private constructor(
+    readonly target: Target,
+    private readonly ssh: NodeSSH,
+    private readonly opts: ConnectOptions,
+  ) {}
+
+  static async open(target: Target, opts: ConnectOptions): Promise<Connection> {
+    let privateKey: string | undefined;
+    if (target.privateKeyFile) {
+      try {
+        privateKey = await readFile(target.privateKeyFile, 'utf8');
+      } catch (e) {
+        throw new AccessError(`cannot read the SSH key ${target.privateKeyFile}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+      }
+      if (/ENCRYPTED/.test(privateKey) && !opts.keyPassphrase) {
+        // ssh2 would say only "Encrypted private OpenSSH key detected, but no passphrase given"
+        if (!isOpenSshUnencrypted(privateKey)) {
+          throw new AccessError(`the SSH key ${target.privateKeyFile} is encrypted: set SSH_KEY_PASSPHRASE (environment or .env) or use an agent`);
+        }
+      }
+    }
+    let hostKeyProblem: Error | undefined;
+    const ssh = new NodeSSH();
+    const label = target.port === 22 ? target.host : `[${target.host}]:${target.port}`;
+    try {
+      await ssh.connect({
+        host: target.host,
+        port: target.port,
+        username: target.user,
+        privateKey,
+        passphrase: opts.keyPassphrase,
+        agent: privateKey ? undefined : process.env.SSH_AUTH_SOCK,
+        readyTimeout: opts.timeoutMs,
+        tryKeyboard: false,
+        hostVerifier: (key: Buffer) => {
+          const keyType = keyTypeOf(key);
+          const verdict = checkHostKey(opts.knownHosts, target.host, target.port, keyType, key);
+          const fp = fingerprintSha256(key);
+          if (verdict.status === 'match') return true;
+          if (verdict.status === 'unknown' && opts.acceptNewHostKey) {
+            opts.onNewHostKey?.(target, keyType, key);
+            return true;
+          }
+          if (verdict.status === 'unknown') {
+            hostKeyProblem = new AccessError(
+              `host key for ${label} is not in ${opts.knownHostsFile} (${keyType} ${fp}); check it, then add it or run again with --accept-new-host-keys`,
+            );
+          } else if (verdict.status === 'revoked') {
+            hostKeyProblem = new AccessError(`host key for ${label} is marked @revoked in ${opts.knownHostsFile} (${keyType} ${fp})`);
+          } else {
+            const expected = (verdict.expected ?? []).map((e) => `${e.keyType} ${e.fingerprint}`).join(', ');
+            hostKeyProblem = new AccessError(
+              `HOST KEY CHANGED for ${label}: got ${keyType} ${fp}, ${opts.knownHostsFile}${verdict.line ? `:${verdict.line}` : ''} expects ${expected}; refusing to connect`,
+            );
+          }
+          return false;
+        },
+      });
+    } catch (e) {
+      ssh.dispose();
+      if (hostKeyProblem) throw hostKeyProblem;
+      throw classifyConnectError(e as Error & { code?: string; level?: string }, target, label);
+    }
+    const conn = new Connection(target, ssh, opts);
+    if (target.become && target.user !== 'root') await conn.checkSudo();
+    return conn;
+  }
+
+  private async checkSudo(): Promise<void> {
+    const nopw = await this.rawExec('sudo -n true');
+    if (nopw.code === 0) {
+      this.sudoMode = 'nopasswd';
+      return;
+    }
+    if (!this.opts.becomePassword) {
+      throw new AccessError(`sudo on ${this.target.name} needs a password: set BECOME_PASSWORD (environment or .env)`);
+    }
+    const pw = await this.rawExec("sudo -S -k -p '' true", this.opts.becomePassword + '\n');
+    if (pw.code !== 0) {
+      throw new AccessError(`sudo on ${this.target.name} refused the password from BECOME_PASSWORD (user ${this.target.user})`);
+    }
+    this.sudoMode = 'password';
+  }
+
+  /** The command line that runs `script` with sh as root (through sudo when needed). */
+  private wrap(script: string): { line: string; stdinPrefix: string } {
+    const sh = `sh -c ${shq(script)}`;
+    if (this.sudoMode === 'nopasswd') return { line: `sudo -n -- ${sh}`, stdinPrefix: '' };
+    if (this.sudoMode === 'password') return { line: `sudo -S -k -p '' -- ${sh}`, stdinPrefix: this.opts.becomePassword + '\n' };
+    return { line: sh, stdinPrefix: '' };
+  }
+
+  private rawExec(line: string, stdin?: string | Buffer): Promise<RunResult> {
+    this.roundTrips++;
+    const client = this.ssh.connection;
+    if (!client) return Promise.reject(new UnreachableError(`${this.target.name}: connection closed`));
+    return new Promise((resolve, reject) => {
+      client.exec(line, (err, stream) => {
+        if (err) return reject(new UnreachableError(`${this.target.name}: ${err.message}`));
+        const out: Buffer[] = [];
+        const errb: Buffer[] = [];
+        let code: number | null = null;
+        stream.on('data', (d: Buffer) => out.push(d));
+        stream.stderr.on('data', (d: Buffer) => errb.push(d));
+        stream.on('exit', (c: number | null) => (code = c));
+        stream.on('close', () =>
+          resolve({ code: code ?? 255, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errb).toString('utf8') }),
+        );
+        stream.on('error', (e: Error) => reject(new UnreachableError(`${this.target.name}: ${e.message}`)));
+        if (stdin !== undefined) stream.end(stdin);
+        else stream.end();
+      });
+    });
+  }
+
+  /** Run a shell script as root on the host. */
+  async run(script: string, stdin?: string | Buffer, describe?: string): Promise<RunResult> {
+    const { line, stdinPrefix } = this.wrap(script);
+    if (describe !== '') this.opts.onCommand?.(this.target.name, describe ?? script);
+    const input = stdinPrefix || stdin !== undefined ? Buffer.concat([Buffer.from(stdinPrefix), Buffer.from(stdin ?? '')]) : undefined;
+    return this.rawExec(line, input);
+  }
+
+  /**
+   * Take the host's lock and read the files and probes, in one round trip. The lock is held by
+   * the channel until close(); a killed run drops the connection, which releases it.
+   */
+  async lockAndRead(lockPath: string, waitSeconds: number, files: ReadSpec[], probes: Record<string, string>): Promise<ReadResult> {
+    const dir = lockPath.replace(/\/[^/]*$/, '') || '/';
+    const script =
+      `mkdir -p ${shq(dir)} && exec 9>>${shq(lockPath)} || exit 71\n` +
+      `if ! flock -w ${Math.max(0, Math.floor(waitSeconds))} 9; then echo '@LOCKED'; exit 75; fi\n` +
+      readScript(files, probes) +
+      `echo '@END'\nexec cat >/dev/null\n`;
+    const { line, stdinPrefix } = this.wrap(script);
+    this.opts.onCommand?.(this.target.name, `(lock ${lockPath}, read ${files.map((f) => f.path).join(' ')}${Object.keys(probes).length ? ', probes ' + Object.keys(probes).join(' ') : ''})`);
+    this.roundTrips++;
+    const client = this.ssh.connection;
+    if (!client) throw new UnreachableError(`${this.target.name}: connection closed`);
+    const out = await new Promise<string>((resolve, reject) => {
+      client.exec(line, (err, stream) => {
+        if (err) return reject(new UnreachableError(`${this.target.name}: ${err.message}`));
+        this.lockChannel = stream;
+        let buf = '';
+        let errText = '';
+        let done = false;
+        stream.on('data', (d: Buffer) => {
+          buf += d.toString('utf8');
+          if (!done && /(^|\n)@END\n/.test(buf)) {
+            done = true;
+            resolve(buf);
+          }
+          if (!done && /(^|\n)@LOCKED\n/.test(buf)) {
+            done = true;
+            reject(new AccessError(`${this.target.name}: another run holds the lock ${lockPath} (waited ${waitSeconds} s); try again when it has finished`));
+          }
+        });
+        stream.stderr.on('data', (d: Buffer) => (errText += d.toString('utf8')));
+        stream.on('close', () => {
+          if (!done) {
+            done = true;
+            reject(new AccessError(`${this.target.name}: could not take the lock ${lockPath}: ${errText.trim() || 'channel closed'}`));
+          }
+        });
+        if (stdinPrefix) stream.write(stdinPrefix);
+      });
+    });
+    return parseReadOutput(out.slice(0, out.lastIndexOf('@END')), files, probes);
+  }
+
+  async read(files: ReadSpec[], probes: Record<string, string> = {}): Promise<ReadResult> {
+    this.opts.onCommand?.(this.target.name, `(read ${files.map((f) => f.path).join(' ')})`);
+    const r = await this.run(readScript(files, probes), undefined, '');
+    if (r.code !== 0) throw new Error(`reading ${files.map((f) => f.path).join(', ')} failed: ${r.stderr.trim()}`);
+    return parseReadOutput(r.stdout, files, probes);
+  }
+
+  async write(specs: WriteSpec[], keepBackups = 5): Promise<void> {
+    const plan = writeScript(specs, backupStamp(), keepBackups);
+    this.opts.onCommand?.(this.target.name, `(write ${specs.map((s) => s.path).join(' ')} atomically, with backups)`);
+    const r = await this.run(plan.script, plan.stdin, '');
+    if (r.code !== 0) throw new Error(`writing ${specs.map((s) => s.path).join(', ')} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
+  }
+
+  close(): void {
+    try {
+      this.lockChannel?.end();
+    } catch {
+      /* already closed */
+    }
+    this.ssh.dispose();
+  }
+}
+
+function isOpenSshUnencrypted(key: string): boolean {
+  // An OpenSSH-format key always says "openssh-key-v1"; its cipher name "none" means unencrypted.
+  if (!key.includes('OPENSSH PRIVATE KEY')) return !/Proc-Type: 4,ENCRYPTED|ENCRYPTED PRIVATE KEY/.test(key);
+  const b64 = key.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
+  const raw = Buffer.from(b64, 'base64');
+  return raw.includes(Buffer.from('none'));
+}
+
+function classifyConnectError(e: Error & { code?: string; level?: string }, t: Target, label: string): Error {
+  const msg = e.message || String(e);
+  if (e.level === 'client-authentication' || /authentication methods failed/i.test(msg)) {
+    return new AccessError(`authentication failed for ${t.user}@${label}${t.privateKeyFile ? ` with key ${t.privateKeyFile}` : ''}`);
+  }
+  if (/passphrase|Encrypted private/i.test(msg)) return new AccessError(`the SSH key ${t.privateKeyFile} is encrypted: set SSH_KEY_PASSPHRASE or use an agent`);
+  if (/Cannot parse privateKey|Unsupported key format/i.test(msg)) return new AccessError(`the SSH key ${t.privateKeyFile} is not a private key ssh2 can read: ${msg}`);
+  if (e.code === 'ECONNREFUSED') return new UnreachableError(`nothing listens on ${label} (connection refused)`);
+  if (e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH') return new UnreachableError(`${label} cannot be reached (${e.code})`);
+  if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return new UnreachableError(`${t.host} does not resolve (${e.code})`);
+  if (/Timed out while waiting for handshake/i.test(msg) || e.code === 'ETIMEDOUT') return new UnreachableError(`${label} did not answer in time`);
+  return new UnreachableError(`${label}: ${msg}`);
+}

@@ -1,0 +1,136 @@
+// Shell scripts that read and write files on a host in one round trip, and the parser of what the
+// read script prints. Pure: builds text and parses text; the connection sends it.
+import { createHash } from 'node:crypto';
+import { shq } from './shell.js';
+import type { ReadSpec, RemoteFile, RunResult, WriteSpec } from './types.js';
+
+const READ_FN =
+  `r() { if [ -e "$1" ]; then s=$(stat -c '%a %U %G %Y %s' -- "$1" 2>/dev/null) || s='0 ? ? 0 0'; ` +
+  `printf '@F %s 1 %s\\n' "$2" "$s"; ` +
+  `if [ "$3" = d ]; then { sha256sum < "$1" 2>/dev/null || echo '!'; } | cut -c1-64; ` +
+  `else { base64 -w0 < "$1" 2>/dev/null || printf '!'; }; echo; fi; ` +
+  `else printf '@F %s 0\\n\\n' "$2"; fi; }\n`;
+
+const PROBE_FN =
+  `p() { o=$(sh -c "$2" 2>&1 </dev/null); c=$?; printf '@P %s %s\\n' "$1" "$c"; ` +
+  `printf '%s' "$o" | base64 -w0; echo; }\n`;
+
+/** A script printing each file (base64, or its sha256 only) and each probe's exit code and output. */
+export function readScript(files: ReadSpec[], probes: Record<string, string> = {}): string {
+  let s = '';
+  if (files.length) {
+    s += READ_FN;
+    files.forEach((f, i) => (s += `r ${shq(f.path)} ${i} ${f.digestOnly ? 'd' : 'c'}\n`));
+  }
+  const names = Object.keys(probes);
+  if (names.length) {
+    s += PROBE_FN;
+    names.forEach((n, i) => (s += `p ${i} ${shq(probes[n])}\n`));
+  }
+  return s;
+}
+
+export interface ReadResult {
+  files: RemoteFile[];
+  probes: Record<string, RunResult>;
+}
+
+/** Parse what readScript printed. Throws when a record is missing or malformed. */
+export function parseReadOutput(out: string, files: ReadSpec[], probes: Record<string, string> = {}): ReadResult {
+  const lines = out.split('\n');
+  const got = new Map<number, RemoteFile>();
+  const probeNames = Object.keys(probes);
+  const gotProbes: Record<string, RunResult> = {};
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.startsWith('@F ')) {
+      const [, idxS, exists, mode, owner, group, mtime, size] = line.split(' ');
+      const idx = Number(idxS);
+      const spec = files[idx];
+      if (!spec) throw new Error(`unexpected file record ${idxS}`);
+      const body = lines[++i] ?? '';
+      if (exists !== '1') {
+        got.set(idx, { path: spec.path, exists: false, secret: spec.secret || spec.digestOnly });
+        continue;
+      }
+      if (body === '!' || body.startsWith('!')) throw new Error(`cannot read ${spec.path} (permission denied?)`);
+      const rf: RemoteFile = {
+        path: spec.path,
+        exists: true,
+        mode: parseInt(mode, 8),
+        owner,
+        group,
+        mtime: Number(mtime),
+        size: Number(size),
+        secret: spec.secret || spec.digestOnly,
+      };
+      if (spec.digestOnly) rf.sha256 = body.trim();
+      else {
+        rf.content = Buffer.from(body, 'base64');
+        rf.sha256 = createHash('sha256').update(rf.content).digest('hex');
+      }
+      got.set(idx, rf);
+    } else if (line.startsWith('@P ')) {
+      const [, idxS, code] = line.split(' ');
+      const name = probeNames[Number(idxS)];
+      const body = lines[++i] ?? '';
+      if (name !== undefined) {
+        gotProbes[name] = { code: Number(code), stdout: Buffer.from(body, 'base64').toString('utf8'), stderr: '' };
+      }
+    }
+  }
+  const result: RemoteFile[] = files.map((f, i) => {
+    const r = got.get(i);
+    if (!r) throw new Error(`no answer for ${f.path}: the host's shell output was cut short`);
+    return r;
+  });
+  for (const n of probeNames) if (!gotProbes[n]) throw new Error(`no answer for probe ${n}`);
+  return { files: result, probes: gotProbes };
+}
+
+export interface WritePlan {
+  script: string;
+  /** stdin: one base64 line per file, in order */
+  stdin: string;
+}
+
+/**
+ * A script that writes every file atomically: a temp file in the same folder, owner and mode
+ * copied from the file it replaces (or as given), fsync, a dated backup of the old file kept next
+ * to it (at most `keep` per file), then rename. Contents come on stdin, never on the command line.
+ */
+export function writeScript(specs: WriteSpec[], stamp: string, keep = 5, tag = 'bak'): WritePlan {
+  const suffix = `${tag}-${stamp}`;
+  let s =
+    'set -e\numask 077\n' +
+    'tmp=\ntrap \'[ -n "$tmp" ] && rm -f -- "$tmp"\' EXIT\n' +
+    'w() {\n' +
+    '  f=$1; d=$(dirname -- "$f"); b=$(basename -- "$f")\n' +
+    '  IFS= read -r data || [ -n "$data" ]\n' +
+    '  tmp=$(mktemp "$d/.$b.XXXXXX")\n' +
+    '  printf \'%s\' "$data" | base64 -d > "$tmp"\n' +
+    '  if [ -e "$f" ]; then\n' +
+    '    chown --reference="$f" -- "$tmp"; chmod --reference="$f" -- "$tmp"\n' +
+    `    cp -p -- "$f" "$f.${suffix}"\n` +
+    `    ls -1d -- "$f".${tag}-* 2>/dev/null | sort | head -n -${keep} | while IFS= read -r old; do rm -f -- "$old"; done\n` +
+    '  else chmod 0644 -- "$tmp"\n' +
+    '  fi\n' +
+    '  if [ -n "$2" ]; then chmod "$2" -- "$tmp"; fi\n' +
+    '  if [ -n "$3" ]; then chown -- "$3" "$tmp"; fi\n' +
+    '  sync -- "$tmp" 2>/dev/null || true\n' +
+    '  mv -f -- "$tmp" "$f"; tmp=\n' +
+    '}\n';
+  let stdin = '';
+  for (const w of specs) {
+    const mode = w.mode !== undefined ? w.mode.toString(8).padStart(4, '0') : '';
+    const own = w.owner || w.group ? `${w.owner ?? ''}:${w.group ?? ''}`.replace(/:$/, '') : '';
+    s += `w ${shq(w.path)} ${shq(mode)} ${shq(own)}\n`;
+    stdin += Buffer.from(w.content).toString('base64') + '\n';
+  }
+  return { script: s, stdin };
+}
+
+/** A backup stamp like 20261128T215012Z, sortable. */
+export function backupStamp(d = new Date()): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}

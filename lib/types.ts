@@ -1,0 +1,120 @@
+// The contract between the engine (lib/) and the roles (roles/): a role is an ordered list of
+// named tasks and handlers; each task sees one host only through a HostHandle.
+
+export type TaskStatus = 'ok' | 'changed' | 'failed' | 'skipped';
+
+/** A file on a host as read at one moment. `content` is absent for digest-only (secret) reads. */
+export interface RemoteFile {
+  path: string;
+  exists: boolean;
+  /** file content; undefined when read as digest only or missing */
+  content?: Buffer;
+  /** sha256 hex of the content */
+  sha256?: string;
+  mode?: number;
+  owner?: string;
+  group?: string;
+  mtime?: number;
+  size?: number;
+  /** content is secret: never shown in logs, diffs or JSON */
+  secret?: boolean;
+}
+
+export interface ReadSpec {
+  path: string;
+  /** read only the sha256, never the content (keys) */
+  digestOnly?: boolean;
+  /** the content is secret (read into memory only, masked everywhere) */
+  secret?: boolean;
+}
+
+export interface WriteSpec {
+  path: string;
+  content: string | Buffer;
+  /** mode for a new file, or to enforce on an existing one */
+  mode?: number;
+  owner?: string;
+  group?: string;
+  secret?: boolean;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** the command changes the host: skipped in check mode, marks the task changed */
+  changes?: boolean;
+  /** fail the task when the exit code is not 0 (default true) */
+  check?: boolean;
+  stdin?: string | Buffer;
+  /** human description for verbose output instead of the command itself */
+  describe?: string;
+}
+
+/** A read-only view of another host in the same run (e.g. a laptop's server). */
+export interface PeerHandle {
+  readonly name: string;
+  readonly vars: Readonly<Record<string, unknown>>;
+  files(specs: Array<string | ReadSpec>): Promise<RemoteFile[]>;
+}
+
+export interface HostHandle {
+  readonly name: string;
+  readonly vars: Readonly<Record<string, unknown>>;
+  /** flags of this run (e.g. regenerateCerts), as the entry script set them */
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly checkMode: boolean;
+  /** probe results gathered at the start (name -> result) */
+  probe(name: string): RunResult;
+  /** files, from the gathered snapshot when possible, else read in one round trip */
+  files(specs: Array<string | ReadSpec>): Promise<RemoteFile[]>;
+  file(spec: string | ReadSpec): Promise<RemoteFile>;
+  /** atomic writes (temp file + rename), owner/mode kept, dated backup; no-op in check mode */
+  write(specs: WriteSpec[]): Promise<void>;
+  /** run an argv (quoted) or a shell script; see RunOptions */
+  run(cmd: string[] | { script: string }, opts?: RunOptions): Promise<RunResult>;
+  notify(handler: string): void;
+  warn(message: string): void;
+  /** a message shown with the task's result line */
+  say(message: string): void;
+  /** mark the task changed without a write (e.g. a command run) */
+  changed(message?: string): void;
+  peer(name: string): PeerHandle;
+  /** remember a secret value so that it is masked in every output */
+  secret(value: string): void;
+}
+
+export interface Task {
+  name: string;
+  run(h: HostHandle): Promise<void>;
+}
+
+export interface Handler {
+  name: string;
+  run(h: HostHandle): Promise<void>;
+}
+
+export interface Role {
+  name: string;
+  /** what to read in the first round trip (with the host lock) */
+  gather(vars: Readonly<Record<string, unknown>>, options: Readonly<Record<string, unknown>>): {
+    files: ReadSpec[];
+    probes: Record<string, string>;
+  };
+  tasks: Task[];
+  /** in the order they run; each runs once at the end, when notified */
+  handlers: Handler[];
+}
+
+export interface TaskResult {
+  host: string;
+  task: string;
+  status: TaskStatus;
+  messages: string[];
+  warnings: string[];
+  diffs: string[];
+  error?: string;
+}

@@ -1,0 +1,38 @@
+// The laptop's part of the how-to, step by step:
+//   1. sendmail is installed
+//   2. copy the server's certificate and key (as sendmail-client.crt, sendmail-server.crt and
+//      sendmail-common.key; root:smmsp, 0644 / 0640)
+//   3. include(`/etc/mail/tls/starttls.m4') in sendmail.mc
+//   4. the laptop's SMART_HOST is its server (a warning, or set with --set-smarthost)
+//   5. make -C /etc/mail and reload sendmail, once, when anything changed
+import type { HostHandle, Role } from '../lib/types.js';
+import { CLIENT_CERT, COMMON_KEY, SENDMAIL_MC, SERVER_CERT } from './steps/paths.js';
+import { configurationIsCurrent, rebuild, reload, sendmailInstalled, sendmailProbes } from './steps/sendmail.js';
+import { copyServerCertificate } from './steps/certs.js';
+import { includeStarttls, smartHostTask } from './steps/mc-tasks.js';
+import { laptopServer } from './steps/server-of.js';
+import { certInfo } from './steps/dn.js';
+
+/** The server's host name as its certificate names it (CN), for the SMART_HOST check. */
+async function serverFqdn(h: HostHandle): Promise<string | undefined> {
+  const [cert] = await h.peer(laptopServer(h)).files([SERVER_CERT]);
+  if (!cert.exists) return undefined;
+  return /\/CN=([^/]+)/.exec(certInfo(cert.content!.toString('utf8')).subject)?.[1];
+}
+
+export const clientRole: Role = {
+  name: 'client',
+  gather: () => ({
+    files: [
+      { path: SENDMAIL_MC },
+      { path: CLIENT_CERT },
+      { path: SERVER_CERT },
+      { path: COMMON_KEY, digestOnly: true, secret: true },
+    ],
+    probes: sendmailProbes,
+  }),
+  tasks: [sendmailInstalled, copyServerCertificate, includeStarttls, smartHostTask(laptopServer, serverFqdn), configurationIsCurrent],
+  handlers: [rebuild, reload],
+};
+
+export default clientRole;

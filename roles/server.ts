@@ -1,0 +1,41 @@
+// The mail server's part of the how-to, step by step (corrected for Debian 12: see README).
+//   1. sendmail is installed; the certificates exist (update_tls, or update_tls new on request)
+//   2. include(`/etc/mail/tls/starttls.m4') in sendmail.mc
+//   3. the server asks for client certificates (no V in confTLS_SRV_OPTIONS)
+//   4. FEATURE(`access_db') is on
+//   5. CERTISSUER:<issuer of the server's certificate> RELAY in /etc/mail/access
+//   6. laptops can reach it (a warning when it listens on 127.0.0.1 only)
+//   7. make -C /etc/mail and reload sendmail, once, when anything changed
+import type { Role } from '../lib/types.js';
+import { ACCESS, COMMON_KEY, SENDMAIL_CONF, SENDMAIL_MC, SERVER_CERT } from './steps/paths.js';
+import { configurationIsCurrent, rebuild, reload, sendmailInstalled, sendmailProbes } from './steps/sendmail.js';
+import { certificatesExist } from './steps/update-tls.js';
+import { accessDbFeature, askForClientCertificates, includeStarttls, warnLoopbackOnly } from './steps/mc-tasks.js';
+import { accessLetsIssuerRelay } from './steps/access.js';
+
+export const serverRole: Role = {
+  name: 'server',
+  gather: () => ({
+    files: [
+      { path: SENDMAIL_MC },
+      { path: ACCESS },
+      { path: SENDMAIL_CONF },
+      { path: SERVER_CERT },
+      { path: COMMON_KEY, digestOnly: true, secret: true },
+    ],
+    probes: sendmailProbes,
+  }),
+  tasks: [
+    sendmailInstalled,
+    certificatesExist,
+    includeStarttls,
+    askForClientCertificates,
+    accessDbFeature,
+    accessLetsIssuerRelay,
+    warnLoopbackOnly,
+    configurationIsCurrent,
+  ],
+  handlers: [rebuild, reload],
+};
+
+export default serverRole;

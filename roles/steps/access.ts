@@ -1,0 +1,41 @@
+// The how-to's "configuring the access database": a CERTISSUER line for the server's certificate
+// issuer, encoded as sendmail encodes it, present once; a stale line the tool wrote earlier (after
+// the issuer changed) is replaced, not duplicated. access.db is rebuilt by make; sendmail reopens
+// it by itself, so no reload is needed for this file alone.
+import type { HostHandle, Task } from '../../lib/types.js';
+import { accessLine, brokenHowtoLines, ensureAccessEntry } from './access-file.js';
+import { certIssuerKey } from './dn.js';
+import { ACCESS, SERVER_CERT } from './paths.js';
+import { REBUILD } from './sendmail.js';
+
+export const SERVER_ISSUER_ID = 'server-issuer';
+
+/** Make sure /etc/mail/access holds `line` under the tool's marker `id`. */
+export async function ensureAccessLine(h: HostHandle, id: string, line: string): Promise<void> {
+  const [access] = await h.files([ACCESS]);
+  const before = access.exists ? access.content!.toString('utf8') : '';
+  const edit = ensureAccessEntry(before, { id, line });
+  for (const w of edit.warnings) h.warn(`${ACCESS}: ${w}`);
+  for (const b of brokenHowtoLines(edit.text)) h.warn(`${ACCESS}:${b.lineNumber}: looks like the how-to's sed output without its CERTISSUER tag, which matches nothing: ${b.line}`);
+  if (!edit.changed) return;
+  await h.write([{ path: ACCESS, content: edit.text }]);
+  h.notify(REBUILD);
+}
+
+export const accessLetsIssuerRelay: Task = {
+  name: "the access map lets the server certificate's issuer relay",
+  async run(h) {
+    const [cert] = await h.files([SERVER_CERT]);
+    if (!cert.exists) {
+      if (h.checkMode) return h.say(`would add the CERTISSUER line once ${SERVER_CERT} exists`);
+      throw new Error(`${SERVER_CERT} is missing on ${h.name}`);
+    }
+    let key: string;
+    try {
+      key = certIssuerKey(cert.content!.toString('utf8'));
+    } catch (e) {
+      throw new Error(`${SERVER_CERT} on ${h.name}: ${(e as Error).message}`);
+    }
+    await ensureAccessLine(h, SERVER_ISSUER_ID, accessLine('CERTISSUER', key, 'RELAY'));
+  },
+};

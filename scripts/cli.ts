@@ -1,0 +1,230 @@
+// What deploy, pair and the other entry points share: flags, .env, the inventory, known_hosts,
+// the run itself, the report and the exit code. Roles are chosen by the entry point.
+import { readFileSync, appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { config as loadDotenv } from 'dotenv';
+import { parseInventory, connectionOf, InventoryError, SelectionError, type Inventory, type InventoryHost } from '../lib/inventory.js';
+import { parseKnownHosts, knownHostsLine } from '../lib/known-hosts.js';
+import { runPlay, type HostPlan, type PlayResult } from '../lib/runner.js';
+import { ConsoleReporter, jsonReport } from '../lib/report.js';
+import { Secrets } from '../lib/secrets.js';
+import type { Target } from '../lib/connection.js';
+import type { Role } from '../lib/types.js';
+
+export const EXIT = { ok: 0, usage: 1, failed: 2, unreachable: 4, interrupted: 130 } as const;
+
+export const GROUPS = { servers: 'mailservers', laptops: 'laptops' } as const;
+
+/** A bad input found before any host is contacted: one line, exit 1. */
+export class UsageError extends Error {}
+
+export const commonOptions = {
+  inventory: { type: 'string', short: 'i' },
+  'known-hosts': { type: 'string' },
+  check: { type: 'boolean', short: 'C' },
+  diff: { type: 'boolean', short: 'D' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v' },
+  forks: { type: 'string', short: 'f' },
+  timeout: { type: 'string' },
+  'lock-wait': { type: 'string' },
+  'accept-new-host-keys': { type: 'boolean' },
+  'regenerate-certs': { type: 'boolean' },
+  'set-smarthost': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+export const COMMON_HELP = `Options:
+  -i, --inventory FILE       Ansible YAML inventory (default: $INVENTORY or inventory/hosts.yml)
+      --known-hosts FILE     known_hosts to check host keys against (default: $KNOWN_HOSTS or ~/.ssh/known_hosts)
+      --accept-new-host-keys accept and record keys of hosts not yet in known_hosts (never a changed key)
+  -C, --check                change nothing; report what would change
+  -D, --diff                 show a unified diff of every text file changed (key files: only that they change)
+      --regenerate-certs     run update_tls new on the server (every laptop then needs pair again)
+      --set-smarthost        set a laptop's SMART_HOST to its server instead of only warning
+      --json                 print one JSON document with per-host, per-task results instead of lines
+  -v, --verbose              show the remote commands (secrets masked) and round trips per host
+  -f, --forks N              hosts handled at once (default 10)
+      --timeout SECONDS      SSH connect timeout per host (default 10)
+      --lock-wait SECONDS    how long to wait for another run's lock on a host (default 60)
+  -h, --help                 this text
+Environment (or .env): INVENTORY, KNOWN_HOSTS, BECOME_PASSWORD (sudo password for ansible_become),
+  SSH_KEY_PASSPHRASE (passphrase of an encrypted ansible_ssh_private_key_file).
+Exit codes: 0 ok, 1 bad input (nothing contacted), 2 a task failed, 4 a host was unreachable,
+  130 interrupted.`;
+
+export type Flags = { [K in keyof typeof commonOptions]?: (typeof commonOptions)[K]['type'] extends 'boolean' ? boolean : string } & Record<string, unknown>;
+
+export function parseFlags<O extends ParseArgsConfig['options']>(argv: string[], extra: O): { flags: Flags; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: { ...commonOptions, ...extra }, allowPositionals: true, strict: true });
+    return { flags: values as Flags, positionals };
+  } catch (e) {
+    throw new UsageError((e as Error).message.split('\n')[0]);
+  }
+}
+
+export function loadEnv(): void {
+  loadDotenv({ quiet: true } as Parameters<typeof loadDotenv>[0]);
+}
+
+function intFlag(v: string | undefined, name: string, def: number, min: number): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min) throw new UsageError(`--${name} wants a number ≥ ${min}, got '${v}'`);
+  return n;
+}
+
+export function loadInventory(flags: Flags): Inventory {
+  const file = flags.inventory ?? process.env.INVENTORY ?? 'inventory/hosts.yml';
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`${file}: cannot read the inventory (${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : code})`);
+  }
+  return parseInventory(text, file, { knownGroups: [GROUPS.servers, GROUPS.laptops] });
+}
+
+export function groupOf(inv: Inventory, host: InventoryHost): 'server' | 'laptop' {
+  const s = host.groups.includes(GROUPS.servers);
+  const l = host.groups.includes(GROUPS.laptops);
+  if (s && l) throw new UsageError(`${inv.file}:${host.line}: host '${host.name}' is in both ${GROUPS.servers} and ${GROUPS.laptops}`);
+  if (!s && !l) throw new UsageError(`${inv.file}:${host.line}: host '${host.name}' is in neither ${GROUPS.servers} nor ${GROUPS.laptops}`);
+  return s ? 'server' : 'laptop';
+}
+
+export function serversOf(inv: Inventory): string[] {
+  return inv.groups.get(GROUPS.servers)?.hosts ?? [];
+}
+
+/** The server of a laptop: its smarthost var (a host in mailservers), else the only mail server. */
+export function serverOfLaptop(inv: Inventory, host: InventoryHost): string {
+  const servers = serversOf(inv);
+  const sh = host.vars['smarthost'];
+  if (sh !== undefined && sh !== null) {
+    if (typeof sh !== 'string' || !servers.includes(sh)) {
+      throw new UsageError(`${inv.file}:${host.line}: laptop '${host.name}' has smarthost '${String(sh)}', which is not a host in ${GROUPS.servers} (${servers.join(', ') || 'none'})`);
+    }
+    return sh;
+  }
+  if (servers.length === 1) return servers[0];
+  if (servers.length === 0) throw new UsageError(`${inv.file}:${host.line}: laptop '${host.name}' has no server: the inventory has no host in ${GROUPS.servers}`);
+  throw new UsageError(`${inv.file}:${host.line}: laptop '${host.name}' has no smarthost var and there are several servers (${servers.join(', ')}): set smarthost`);
+}
+
+function expandHome(p: string): string {
+  return p.startsWith('~/') ? resolve(homedir(), p.slice(2)) : resolve(p);
+}
+
+export function targetOf(inv: Inventory, host: InventoryHost): Target {
+  const c = connectionOf(host, inv.file);
+  return { name: host.name, host: c.host, port: c.port, user: c.user, privateKeyFile: c.privateKeyFile ? expandHome(c.privateKeyFile) : undefined, become: c.become };
+}
+
+export function planFor(inv: Inventory, host: InventoryHost, role: Role): HostPlan {
+  const vars: Record<string, unknown> = { ...host.vars, __servers: serversOf(inv) };
+  return { name: host.name, role, vars, target: targetOf(inv, host) };
+}
+
+export interface PlayRequest {
+  command: string;
+  flags: Flags;
+  inventory: Inventory;
+  phases: HostPlan[][];
+  /** extra flags for the roles (h.options) */
+  options?: Record<string, unknown>;
+}
+
+/** Run the phases, print the report, and return the exit code. */
+export async function play(req: PlayRequest): Promise<number> {
+  const { flags } = req;
+  const secrets = new Secrets();
+  secrets.add(process.env.BECOME_PASSWORD);
+  secrets.add(process.env.SSH_KEY_PASSPHRASE);
+  const knownHostsFile = expandHome(flags['known-hosts'] ?? process.env.KNOWN_HOSTS ?? '~/.ssh/known_hosts');
+  let khText = '';
+  try {
+    khText = readFileSync(knownHostsFile, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`${knownHostsFile}: cannot read known_hosts (${(e as NodeJS.ErrnoException).code})`);
+  }
+  const kh = parseKnownHosts(khText, knownHostsFile);
+  const color = !flags.json && !!process.stdout.isTTY && !process.env.NO_COLOR;
+  const reporter = new ConsoleReporter({ json: !!flags.json, verbose: !!flags.verbose, color, diff: !!flags.diff });
+  const accepted: string[] = [];
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: string) => {
+    signals++;
+    if (signals > 1) process.exit(EXIT.interrupted);
+    process.stderr.write(`\n${sig}: stopping after the current step (again to stop at once)\n`);
+    controller.abort();
+  };
+  const sigint = () => onSignal('SIGINT');
+  const sigterm = () => onSignal('SIGTERM');
+  process.on('SIGINT', sigint);
+  process.on('SIGTERM', sigterm);
+  let result: PlayResult;
+  try {
+    result = await runPlay(req.phases, {
+      check: !!flags.check,
+      diff: !!flags.diff,
+      forks: intFlag(flags.forks, 'forks', 10, 1),
+      lockPath: '/run/lock/sendmail-tls-relay.lock',
+      lockWaitSeconds: intFlag(flags['lock-wait'], 'lock-wait', 60, 0),
+      keepBackups: 5,
+      options: { regenerateCerts: !!flags['regenerate-certs'], setSmarthost: !!flags['set-smarthost'], ...req.options },
+      connect: {
+        knownHosts: kh.entries,
+        knownHostsFile,
+        acceptNewHostKey: !!flags['accept-new-host-keys'],
+        onNewHostKey: (t, type, key) => accepted.push(knownHostsLine(t.host, t.port, type, key)),
+        timeoutMs: intFlag(flags.timeout, 'timeout', 10, 1) * 1000,
+        becomePassword: process.env.BECOME_PASSWORD,
+        keyPassphrase: process.env.SSH_KEY_PASSPHRASE,
+        onCommand: (host, line) => reporter.command(host, secrets.mask(line)),
+      },
+      reporter,
+      signal: controller.signal,
+      mask: secrets.mask,
+      addSecret: (s) => secrets.add(s),
+    });
+  } finally {
+    process.off('SIGINT', sigint);
+    process.off('SIGTERM', sigterm);
+  }
+  if (accepted.length) {
+    mkdirSync(dirname(knownHostsFile), { recursive: true });
+    appendFileSync(knownHostsFile, (khText && !khText.endsWith('\n') ? '\n' : '') + accepted.join('\n') + '\n');
+    if (!flags.json) process.stdout.write(`recorded ${accepted.length} new host key(s) in ${knownHostsFile}\n`);
+  }
+  if (flags.json) process.stdout.write(secrets.mask(jsonReport(req.command, result.stats, result.results, reporter.unreachable, { check: !!flags.check, interrupted: result.interrupted })));
+  else reporter.recap(result.stats, { interrupted: result.interrupted });
+  if (result.interrupted) return EXIT.interrupted;
+  const all = [...result.stats.values()];
+  if (all.some((s) => s.failed)) return EXIT.failed;
+  if (all.some((s) => s.unreachable)) return EXIT.unreachable;
+  return EXIT.ok;
+}
+
+/** Run an entry point's main: bad input → one line and exit 1; anything else → exit code. */
+export function main(fn: () => Promise<number>): void {
+  fn().then(
+    (code) => process.exit(code),
+    (e: Error) => {
+      if (e instanceof UsageError || e instanceof InventoryError || e instanceof SelectionError) {
+        process.stderr.write(`error: ${e.message}\n`);
+        process.exit(EXIT.usage);
+      }
+      process.stderr.write(`error: ${e.message}\n`);
+      if (process.env.DEBUG) process.stderr.write(String(e.stack) + '\n');
+      process.exit(EXIT.failed);
+    },
+  );
+}
+
+export { existsSync };

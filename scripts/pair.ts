@@ -1,0 +1,34 @@
+// npm run pair laptop1 [laptop2 ...] | --all : make sure each laptop's server is deployed, then
+// apply the client role (copy the server's certificate and key) to each laptop.
+import { COMMON_HELP, GROUPS, loadEnv, loadInventory, main, parseFlags, planFor, play, serverOfLaptop, UsageError } from './cli.js';
+import { resolveHostSelection } from '../lib/inventory.js';
+import { serverRole } from '../roles/server.js';
+import { clientRole } from '../roles/client.js';
+
+const HELP = `usage: npm run pair -- LAPTOP... | --all [options]
+Pairs laptops with their server: deploys the server side (the server role), then gives each laptop
+the server's certificate and key and the include in its sendmail.mc (the client role). Run it
+again after the server's certificates were regenerated.
+  --all                      every laptop in the inventory
+${COMMON_HELP}`;
+
+main(async () => {
+  loadEnv();
+  const { flags, positionals } = parseFlags(process.argv.slice(2), { all: { type: 'boolean' } });
+  if (flags.help) {
+    process.stdout.write(HELP + '\n');
+    return 0;
+  }
+  const inv = loadInventory(flags);
+  if (!positionals.length && !flags.all) throw new UsageError(`name the laptops to pair, or --all (known ${GROUPS.laptops}: ${(inv.groups.get(GROUPS.laptops)?.hosts ?? []).join(', ') || 'none'})`);
+  if (positionals.length && flags.all) throw new UsageError('give laptop names or --all, not both');
+  const laptops = resolveHostSelection(inv, flags.all ? [] : positionals, GROUPS.laptops);
+  const serverNames = [...new Set(laptops.map((l) => serverOfLaptop(inv, l)))];
+  const servers = resolveHostSelection(inv, serverNames, GROUPS.servers);
+  return play({
+    command: 'pair',
+    flags,
+    inventory: inv,
+    phases: [servers.map((h) => planFor(inv, h, serverRole)), laptops.map((h) => planFor(inv, h, clientRole))],
+  });
+});
