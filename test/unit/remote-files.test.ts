@@ -1,0 +1,114 @@
+// The read and write scripts are built as text (pure) and run here with the local /bin/sh (dash on
+// Debian, as on the hosts) in a temp folder: what they read must parse back exactly, what they
+// write must land atomically with owner, mode and a backup.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, statSync, readdirSync, chmodSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseReadOutput, readScript, writeScript, backupStamp } from '../../lib/remote-files.js';
+import { shq, shJoin } from '../../lib/shell.js';
+
+const sh = (script: string, stdin = '') => {
+  const r = spawnSync('/bin/sh', ['-c', script], { input: stdin, encoding: 'utf8' });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+};
+
+const hostile = ['plain', 'with space', "it's", '$(touch /tmp/pwned-shq)', '`id`', 'a;b', 'new\nline', '"dq"', '', '\\back', '*', '-n', 'ümlaut', "'"];
+
+test('shq: every hostile value comes back byte for byte through sh', () => {
+  for (const v of hostile) {
+    const r = sh(`printf '%s' ${shq(v)}`);
+    assert.equal(r.stdout, v, `value ${JSON.stringify(v)}`);
+  }
+  assert.equal(sh(`printf '%s|' ${shJoin(hostile)}`).stdout, hostile.map((v) => v + '|').join(''));
+});
+
+test('shq leaves plain words bare and quotes the rest', () => {
+  const cases: Array<[string, string]> = [
+    ['abc', 'abc'],
+    ['/etc/mail/sendmail.mc', '/etc/mail/sendmail.mc'],
+    ['a b', "'a b'"],
+    ["a'b", `'a'\\''b'`],
+    ['', "''"],
+  ];
+  for (const [input, want] of cases) assert.equal(shq(input), want);
+});
+
+test('readScript + parseReadOutput: content, digest-only, missing files and probes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'str-read-'));
+  try {
+    const text = 'line one\nzwei: ü\n';
+    writeFileSync(join(dir, 'a file'), text);
+    chmodSync(join(dir, 'a file'), 0o640);
+    writeFileSync(join(dir, 'secret.key'), 'KEY BODY');
+    const files = [{ path: join(dir, 'a file') }, { path: join(dir, 'secret.key'), digestOnly: true }, { path: join(dir, 'missing') }];
+    const probes = { hello: 'echo hi; echo there', fails: 'echo out; exit 3' };
+    const r = sh(readScript(files, probes));
+    assert.equal(r.code, 0, r.stderr);
+    const got = parseReadOutput(r.stdout, files, probes);
+    assert.equal(got.files[0].content!.toString('utf8'), text);
+    assert.equal(got.files[0].mode, 0o640);
+    assert.equal(got.files[0].exists, true);
+    assert.equal(got.files[1].content, undefined, 'digest-only read carries no content');
+    assert.equal(got.files[1].sha256, execFileSync('sha256sum', [join(dir, 'secret.key')], { encoding: 'utf8' }).slice(0, 64));
+    assert.ok(!r.stdout.includes('KEY BODY') && !r.stdout.includes(Buffer.from('KEY BODY').toString('base64')));
+    assert.equal(got.files[2].exists, false);
+    assert.deepEqual(got.probes.hello, { code: 0, stdout: 'hi\nthere', stderr: '' });
+    assert.equal(got.probes.fails.code, 3);
+    assert.equal(got.probes.fails.stdout, 'out');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('parseReadOutput refuses a cut-short answer', () => {
+  const files = [{ path: '/a' }, { path: '/b' }];
+  assert.throws(() => parseReadOutput('@F 0 0\n\n', files), /no answer for \/b/);
+});
+
+test('writeScript: atomic write keeps mode, makes a dated backup, bounded count, content via stdin only', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'str-write-'));
+  try {
+    const f = join(dir, 'sendmail.mc');
+    writeFileSync(f, 'old\n');
+    chmodSync(f, 0o600);
+    const keyPath = join(dir, 'new key');
+    let stamps: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const stamp = backupStamp(new Date(Date.UTC(2026, 10, 28, 12, 0, i)));
+      stamps.push(stamp);
+      const plan = writeScript(
+        [
+          { path: f, content: `v${i}\n` },
+          { path: keyPath, content: 'SECRET KEY MATERIAL', mode: 0o640, secret: true },
+        ],
+        stamp,
+        5,
+      );
+      assert.ok(!plan.script.includes('SECRET'), 'no content on the command line');
+      const r = sh(plan.script, plan.stdin);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    assert.equal(readFileSync(f, 'utf8'), 'v6\n');
+    assert.equal(statSync(f).mode & 0o777, 0o600, 'mode of the replaced file kept');
+    assert.equal(readFileSync(keyPath, 'utf8'), 'SECRET KEY MATERIAL');
+    assert.equal(statSync(keyPath).mode & 0o777, 0o640);
+    const backups = readdirSync(dir).filter((n) => n.startsWith('sendmail.mc.bak-')).sort();
+    assert.equal(backups.length, 5, `kept 5 backups, got ${backups.join(' ')}`);
+    assert.equal(readFileSync(join(dir, backups[4]), 'utf8'), 'v5\n');
+    for (const b of readdirSync(dir).filter((n) => n.startsWith('new key.bak-'))) {
+      assert.equal(statSync(join(dir, b)).mode & 0o777, 0o640, 'a key backup is no more readable than the key');
+    }
+    assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.')), [], 'no temp file left');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('writeScript into a missing folder fails and leaves no file', () => {
+  const plan = writeScript([{ path: '/nonexistent-dir-str/x', content: 'a' }], 'S');
+  const r = sh(plan.script, plan.stdin);
+  assert.notEqual(r.code, 0);
+});
