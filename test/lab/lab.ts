@@ -584,7 +584,7 @@ async function teardownHost(name: string, keepSeed: boolean): Promise<void> {
 }
 
 /** Remove what an unclean stop left behind; returns the hosts that are still healthy and running. */
-async function cleanLeftovers(net: string): Promise<string[]> {
+async function cleanLeftovers(): Promise<string[]> {
   const state = readState();
   const healthy: string[] = [];
   for (const name of await tracedHosts()) {
@@ -594,12 +594,13 @@ async function cleanLeftovers(net: string): Promise<string[]> {
     } catch {
       known = false;
     }
-    if (known && state && state.net === net && state.hosts.includes(name) && (await hostHealthy(name))) {
+    if (known && state && state.hosts.includes(name) && (await hostHealthy(name))) {
       healthy.push(name);
       continue;
     }
     log(`lab: cleaning up leftovers of ${name}`);
-    await teardownHost(name, known && state?.net === net);
+    // the seed (host keys, certificates) does not depend on the range: keep it
+    await teardownHost(name, known);
   }
   // stray mounts below the runtime dir (e.g. a setup overlay of a killed run)
   for (const p of mountPoints().filter((p) => p.startsWith(RUNTIME_DIR + '/')).reverse()) {
@@ -622,7 +623,7 @@ export async function labUp(hosts: string[] = DEFAULT_HOSTS): Promise<string[]> 
   const net = labNet();
   return withLock(async () => {
     const state = readState();
-    const running = await cleanLeftovers(net);
+    const running = await cleanLeftovers();
     if (running.length && state && state.net !== net) {
       throw new Error(`lab: a lab is running on ${state.net}.0/24; run \`npm run lab -- down\` before using LAB_NET=${net}`);
     }
