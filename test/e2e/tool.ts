@@ -1,0 +1,68 @@
+// Runs the tool's entry points the way an admin does (a separate node process), against the lab.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync, lstatSync } from 'node:fs';
+import { join } from 'node:path';
+import { labPaths, hostRoot } from './helpers.js';
+
+export interface ToolResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const root = new URL('../../../', import.meta.url).pathname;
+
+/** node dist/scripts/<script>.js with the lab's inventory and known_hosts unless overridden. */
+export function tool(script: string, args: string[] = [], opts: { env?: Record<string, string>; lab?: boolean; timeoutMs?: number } = {}): Promise<ToolResult> {
+  const labArgs = opts.lab === false ? [] : ['-i', labPaths.inventory, '--known-hosts', labPaths.knownHosts];
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [join(root, 'dist', 'scripts', `${script}.js`), ...labArgs, ...args], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 180_000);
+    p.on('error', reject);
+    p.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr });
+    });
+  });
+}
+
+/** The recap figures per host from the tool's plain output. */
+export function recap(out: string): Record<string, { ok: number; changed: number; failed: number; unreachable: number }> {
+  const r: Record<string, { ok: number; changed: number; failed: number; unreachable: number }> = {};
+  for (const m of out.matchAll(/^(\S+)\s*: ok=(\d+) changed=(\d+) failed=(\d+) unreachable=(\d+)/gm)) {
+    r[m[1]] = { ok: +m[2], changed: +m[3], failed: +m[4], unreachable: +m[5] };
+  }
+  return r;
+}
+
+/** sha256 of every file under a host's /etc/mail (path -> digest, mode, owner), read from its root. */
+export function etcMailSums(host: string): Record<string, string> {
+  const base = join(hostRoot(host), 'etc', 'mail');
+  const out: Record<string, string> = {};
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) {
+        const st = statSync(p);
+        out[p.slice(base.length)] = `${createHash('sha256').update(readFileSync(p)).digest('hex')} ${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid}`;
+      } else if (lstatSync(p).isSymbolicLink()) out[p.slice(base.length)] = 'link';
+    }
+  };
+  walk(base);
+  return out;
+}
+
+/** mtime (ms) of a file inside a lab host. */
+export function mtimeOf(host: string, path: string): number {
+  return statSync(join(hostRoot(host), path)).mtimeMs;
+}
