@@ -175,3 +175,81 @@ export function listenAddresses(mc: string): string[] {
   }
   return out;
 }
+
+// ---------------------------------------------------------------- defines after the include
+// The tool's block: the live `define(...)` lines that directly follow the live starttls.m4 include
+// (the TLS_SRV_OPTIONS override among them). Defines there win over starttls.m4's (m4: last wins).
+
+const MACRO_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const anyDefineRe = /^\s*define\s*\(/;
+const macroDefineRe = (macro: string) => new RegExp(`^\\s*define\\s*\\(\\s*\`?${macro}'?\\s*,`);
+
+/** The line {@link ensureDefineAfterInclude} writes: define(`MACRO', `value')dnl */
+export function defineLine(macro: string, value: string): string {
+  if (!MACRO_NAME_RE.test(macro)) throw new Error(`not an m4 macro name: ${JSON.stringify(macro)}`);
+  if (/['`\r\n]/.test(value)) throw new Error(`value for ${macro} must not contain a quote (\` or ') or a line break: ${JSON.stringify(value)}`);
+  return `define(\`${macro}', \`${value}')dnl`;
+}
+
+/** Index of the live include and the end (exclusive) of the run of live defines right after it. */
+function defineBlock(lines: string[]): { include: number; end: number } {
+  const include = findLive(lines, INCLUDE_RE);
+  if (include < 0) return { include, end: include };
+  let end = include + 1;
+  while (end < lines.length && isLive(lines[end]) && anyDefineRe.test(lines[end])) end++;
+  return { include, end };
+}
+
+/** Makes sendmail.mc define `macro` as `value` after the starttls.m4 include, so that it wins over
+ *  starttls.m4's own define: a live define of the macro inside the block of defines that directly
+ *  follows the include (the TLS_SRV_OPTIONS override included) is replaced in place (extra ones
+ *  there are removed); otherwise the line goes at the end of that block. Defines of the macro
+ *  before the include (Debian's) are left alone. Throws when there is no live include, when the
+ *  value holds a quote or a line break, and when a live define of the macro further down (outside
+ *  the block) would win over ours. */
+export function ensureDefineAfterInclude(mc: string, macro: string, value: string): string {
+  const line = defineLine(macro, value);
+  const l = split(mc);
+  const { include, end } = defineBlock(l.lines);
+  if (include < 0) throw new Error(`sendmail.mc does not include starttls.m4: add the include before defining ${macro}`);
+  const re = macroDefineRe(macro);
+  const later = findLive(l.lines, re, end);
+  if (later >= 0) {
+    throw new Error(
+      `sendmail.mc line ${later + 1} defines ${macro} after the tool's block (it would win over ours): ${l.lines[later].trim()}`,
+    );
+  }
+  const mine: number[] = [];
+  for (let i = include + 1; i < end; i++) if (re.test(l.lines[i])) mine.push(i);
+  if (mine.length === 0) {
+    l.lines.splice(end, 0, line);
+  } else {
+    l.lines[mine[0]] = line;
+    for (const i of mine.slice(1).reverse()) l.lines.splice(i, 1);
+  }
+  return join(l);
+}
+
+/** The value of a define line of `macro` (quotes stripped), or undefined when it is not one. */
+function defineValue(line: string, macro: string): string | undefined {
+  const m = new RegExp(`^\\s*define\\s*\\(\\s*\`?${macro}'?\\s*,\\s*\`?([^']*?)'?\\s*\\)`).exec(line);
+  return m ? m[1] : undefined;
+}
+
+/** sendmail.mc without the define(s) of `macro` in the block of defines that directly follows the
+ *  starttls.m4 include (only those whose value is `value`, when given). Defines anywhere else are
+ *  left alone; without a live include, nothing changes. */
+export function removeDefine(mc: string, macro: string, value?: string): string {
+  if (!MACRO_NAME_RE.test(macro)) throw new Error(`not an m4 macro name: ${JSON.stringify(macro)}`);
+  const l = split(mc);
+  const { include, end } = defineBlock(l.lines);
+  if (include < 0) return mc;
+  const drop = new Set<number>();
+  for (let i = include + 1; i < end; i++) {
+    const v = defineValue(l.lines[i], macro);
+    if (v !== undefined && (value === undefined || v === value)) drop.add(i);
+  }
+  if (drop.size === 0) return mc;
+  l.lines = l.lines.filter((_, i) => !drop.has(i));
+  return join(l);
+}

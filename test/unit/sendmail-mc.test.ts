@@ -11,12 +11,15 @@ import {
   STARTTLS_INCLUDE,
   TLS_SRV_OPTIONS_OVERRIDE,
   commentOutVOption,
+  defineLine,
   ensureAccessDb,
+  ensureDefineAfterInclude,
   ensureStarttlsInclude,
   ensureTlsSrvOptionsOverride,
   hasVOption,
   isLive,
   listenAddresses,
+  removeDefine,
   setSmartHost,
   smartHost,
   smartHostName,
@@ -251,4 +254,148 @@ test('isLive', () => {
   assert.equal(isLive('  # x'), false);
   assert.equal(isLive('dnl'), false);
   assert.equal(isLive('dnlx'), true);
+});
+
+// ---------------------------------------------------------------- ensureDefineAfterInclude / removeDefine
+const BUNDLE = '/etc/mail/tls/relay-ca-bundle.crt';
+const CACERT_LINE = "define(`confCACERT', `/etc/mail/tls/relay-ca-bundle.crt')dnl";
+const CERT_LINE = "define(`confCLIENT_CERT', `/etc/mail/tls/laptop-client.crt')dnl";
+const deb12WithOverride = insertedAfter(deb12WithInclude, STARTTLS_INCLUDE, TLS_SRV_OPTIONS_OVERRIDE);
+const DEBIAN_CACERT = "define(`confCACERT', `/etc/mail/tls/sendmail-server.crt')dnl";
+
+test('defineLine', () => {
+  assert.equal(defineLine('confCACERT', BUNDLE), CACERT_LINE);
+  assert.equal(defineLine('X', ''), "define(`X', `')dnl");
+});
+
+const defineCases: { name: string; input: string; macro: string; value: string; expected: string }[] = [
+  { name: 'after the TLS_SRV_OPTIONS override', input: deb12WithOverride, macro: 'confCACERT', value: BUNDLE, expected: insertedAfter(deb12WithOverride, TLS_SRV_OPTIONS_OVERRIDE, CACERT_LINE) },
+  { name: 'no override: right after the include', input: deb12WithInclude, macro: 'confCACERT', value: BUNDLE, expected: insertedAfter(deb12WithInclude, STARTTLS_INCLUDE, CACERT_LINE) },
+  {
+    name: 'another macro: after the ones already there (order kept)',
+    input: insertedAfter(deb12WithOverride, TLS_SRV_OPTIONS_OVERRIDE, CERT_LINE),
+    macro: 'confCACERT',
+    value: BUNDLE,
+    expected: insertedAfter(insertedAfter(deb12WithOverride, TLS_SRV_OPTIONS_OVERRIDE, CERT_LINE), CERT_LINE, CACERT_LINE),
+  },
+  {
+    name: 'new value replaces ours in place',
+    input: insertedAfter(insertedAfter(deb12WithOverride, TLS_SRV_OPTIONS_OVERRIDE, "define(`confCACERT', `/old')dnl"), "define(`confCACERT', `/old')dnl", CERT_LINE),
+    macro: 'confCACERT',
+    value: BUNDLE,
+    expected: insertedAfter(insertedAfter(deb12WithOverride, TLS_SRV_OPTIONS_OVERRIDE, CACERT_LINE), CACERT_LINE, CERT_LINE),
+  },
+  {
+    name: 'other spacing/quoting of ours counts; duplicates in the block removed',
+    input: insertedAfter(insertedAfter(deb12WithOverride, TLS_SRV_OPTIONS_OVERRIDE, 'define(confCACERT,/a)'), 'define(confCACERT,/a)', " define( `confCACERT' , `/b')dnl"),
+    macro: 'confCACERT',
+    value: BUNDLE,
+    expected: insertedAfter(deb12WithOverride, TLS_SRV_OPTIONS_OVERRIDE, CACERT_LINE),
+  },
+  {
+    name: "Debian's define before the include is left alone",
+    input: insertedBefore(deb12WithOverride, STARTTLS_INCLUDE, DEBIAN_CACERT),
+    macro: 'confCACERT',
+    value: BUNDLE,
+    expected: insertedAfter(insertedBefore(deb12WithOverride, STARTTLS_INCLUDE, DEBIAN_CACERT), TLS_SRV_OPTIONS_OVERRIDE, CACERT_LINE),
+  },
+  {
+    name: 'a commented-out define further down does not count',
+    input: insertedBefore(deb12WithOverride, 'MAILER(`local\')dnl', `dnl ${CACERT_LINE}`),
+    macro: 'confCACERT',
+    value: BUNDLE,
+    expected: insertedAfter(insertedBefore(deb12WithOverride, 'MAILER(`local\')dnl', `dnl ${CACERT_LINE}`), TLS_SRV_OPTIONS_OVERRIDE, CACERT_LINE),
+  },
+  {
+    name: 'a macro whose name starts the same is another macro',
+    input: insertedAfter(deb12WithOverride, TLS_SRV_OPTIONS_OVERRIDE, "define(`confCACERT_PATH', `/etc/mail/tls')dnl"),
+    macro: 'confCACERT',
+    value: BUNDLE,
+    expected: insertedAfter(insertedAfter(deb12WithOverride, TLS_SRV_OPTIONS_OVERRIDE, "define(`confCACERT_PATH', `/etc/mail/tls')dnl"), "define(`confCACERT_PATH', `/etc/mail/tls')dnl", CACERT_LINE),
+  },
+  {
+    name: 'CRLF kept',
+    input: `a\r\n${STARTTLS_INCLUDE}\r\nMAILER_DEFINITIONS\r\n`,
+    macro: 'confCACERT',
+    value: BUNDLE,
+    expected: `a\r\n${STARTTLS_INCLUDE}\r\n${CACERT_LINE}\r\nMAILER_DEFINITIONS\r\n`,
+  },
+];
+for (const c of defineCases) {
+  test(`ensureDefineAfterInclude: ${c.name}`, () => {
+    const out = ensureDefineAfterInclude(c.input, c.macro, c.value);
+    assert.equal(out, c.expected);
+    assert.equal(ensureDefineAfterInclude(out, c.macro, c.value), out, 'idempotent');
+  });
+}
+
+test('ensureDefineAfterInclude: the laptop\'s three defines, then a change of one, then back', () => {
+  let mc = ensureTlsSrvOptionsOverride(ensureStarttlsInclude(deb12));
+  mc = ensureDefineAfterInclude(mc, 'confCLIENT_CERT', '/etc/mail/tls/laptop-client.crt');
+  mc = ensureDefineAfterInclude(mc, 'confCLIENT_KEY', '/etc/mail/tls/laptop-client.key');
+  mc = ensureDefineAfterInclude(mc, 'confCACERT', '/etc/mail/tls/relay-server.crt');
+  const lines = mc.split('\n');
+  const i = lines.indexOf(STARTTLS_INCLUDE);
+  assert.deepEqual(lines.slice(i, i + 6), [
+    STARTTLS_INCLUDE,
+    TLS_SRV_OPTIONS_OVERRIDE,
+    "define(`confCLIENT_CERT', `/etc/mail/tls/laptop-client.crt')dnl",
+    "define(`confCLIENT_KEY', `/etc/mail/tls/laptop-client.key')dnl",
+    "define(`confCACERT', `/etc/mail/tls/relay-server.crt')dnl",
+    'MAILER_DEFINITIONS',
+  ]);
+  const changed = ensureDefineAfterInclude(mc, 'confCLIENT_KEY', '/k2');
+  assert.equal(changed, mc.replace('/etc/mail/tls/laptop-client.key', '/k2'));
+  // back to shared-key mode: what was added goes away again
+  let back = changed;
+  for (const m of ['confCLIENT_CERT', 'confCLIENT_KEY', 'confCACERT']) back = removeDefine(back, m);
+  assert.equal(back, ensureTlsSrvOptionsOverride(ensureStarttlsInclude(deb12)));
+});
+
+test('ensureDefineAfterInclude: a live define of the macro after the block would win: an error', () => {
+  const later = insertedBefore(deb12WithOverride, 'MAILER_DEFINITIONS', "define(`confCACERT', `/etc/mail/other.crt')dnl");
+  const separated = insertedBefore(later, "define(`confCACERT', `/etc/mail/other.crt')dnl", 'dnl # admin');
+  assert.throws(() => ensureDefineAfterInclude(separated, 'confCACERT', BUNDLE), /line \d+ defines confCACERT after the tool's block.*other\.crt/);
+  const inMailers = `${deb12WithOverride}define(\`confCACERT', \`/x')dnl\n`;
+  assert.throws(() => ensureDefineAfterInclude(inMailers, 'confCACERT', BUNDLE), /would win over ours/);
+});
+
+const defineErrors: { name: string; input: string; macro: string; value: string; error: RegExp }[] = [
+  { name: 'no include', input: deb12, macro: 'confCACERT', value: BUNDLE, error: /does not include starttls\.m4/ },
+  { name: 'commented-out include', input: insertedBefore(deb12, 'MAILER_DEFINITIONS', `dnl ${STARTTLS_INCLUDE}`), macro: 'confCACERT', value: BUNDLE, error: /does not include starttls\.m4/ },
+  { name: "value with '", input: deb12WithOverride, macro: 'confCACERT', value: "/a')dnl", error: /must not contain a quote/ },
+  { name: 'value with `', input: deb12WithOverride, macro: 'confCACERT', value: '/a`b', error: /must not contain a quote/ },
+  { name: 'value with a newline', input: deb12WithOverride, macro: 'confCACERT', value: '/a\nMAILER(`x\')', error: /line break/ },
+  { name: 'macro name with a quote', input: deb12WithOverride, macro: "conf'X", value: '/a', error: /not an m4 macro name/ },
+  { name: 'macro name that is a regexp', input: deb12WithOverride, macro: 'conf.*', value: '/a', error: /not an m4 macro name/ },
+];
+for (const c of defineErrors) {
+  test(`ensureDefineAfterInclude: ${c.name} is an error`, () => assert.throws(() => ensureDefineAfterInclude(c.input, c.macro, c.value), c.error));
+}
+
+const withOurs = insertedAfter(insertedAfter(deb12WithOverride, TLS_SRV_OPTIONS_OVERRIDE, CACERT_LINE), CACERT_LINE, CERT_LINE);
+const removeCases: { name: string; input: string; macro: string; value?: string; expected: string }[] = [
+  { name: 'ours removed, the others stay', input: withOurs, macro: 'confCACERT', expected: insertedAfter(deb12WithOverride, TLS_SRV_OPTIONS_OVERRIDE, CERT_LINE) },
+  { name: 'with the matching value', input: withOurs, macro: 'confCACERT', value: BUNDLE, expected: insertedAfter(deb12WithOverride, TLS_SRV_OPTIONS_OVERRIDE, CERT_LINE) },
+  { name: 'another value: left alone', input: withOurs, macro: 'confCACERT', value: '/etc/mail/tls/other.crt', expected: withOurs },
+  { name: 'absent: unchanged', input: deb12WithOverride, macro: 'confCACERT', expected: deb12WithOverride },
+  {
+    name: "Debian's define before the include stays",
+    input: insertedBefore(withOurs, STARTTLS_INCLUDE, DEBIAN_CACERT),
+    macro: 'confCACERT',
+    expected: insertedBefore(insertedAfter(deb12WithOverride, TLS_SRV_OPTIONS_OVERRIDE, CERT_LINE), STARTTLS_INCLUDE, DEBIAN_CACERT),
+  },
+  { name: 'no include: unchanged', input: `${CACERT_LINE}\nMAILER_DEFINITIONS\n`, macro: 'confCACERT', expected: `${CACERT_LINE}\nMAILER_DEFINITIONS\n` },
+  { name: 'the override itself can go too', input: deb12WithOverride, macro: 'confTLS_SRV_OPTIONS', value: '', expected: deb12WithInclude },
+];
+for (const c of removeCases) {
+  test(`removeDefine: ${c.name}`, () => {
+    const out = removeDefine(c.input, c.macro, c.value);
+    assert.equal(out, c.expected);
+    assert.equal(removeDefine(out, c.macro, c.value), out, 'idempotent');
+  });
+}
+test('removeDefine undoes ensureDefineAfterInclude on Debian 12', () => {
+  assert.equal(removeDefine(ensureDefineAfterInclude(deb12WithOverride, 'confCACERT', BUNDLE), 'confCACERT', BUNDLE), deb12WithOverride);
+  assert.throws(() => removeDefine(deb12, 'a b'), /not an m4 macro name/);
 });
