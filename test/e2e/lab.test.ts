@@ -86,6 +86,11 @@ test('lab', { timeout: 20 * 60_000 }, async (t) => {
     assert.deepEqual(r.stdout.trim().split('\n'), ['1', 'laptop2']);
     // the other hosts kept running
     assert.ok((await labStatus()).hosts.every((h) => h.running));
+    // a reset server is reachable again for the laptops that talked to it before
+    await labReset(['mailserver']);
+    const res = await sendTestMail('laptop1');
+    assert.equal(res.relayed, false);
+    assert.ok(res.serverLines.some((l) => /Relaying denied/.test(l)), res.laptopLines.join('\n'));
   });
 
   await t.test('up after an unclean stop (a killed host) cleans up and brings it back', async () => {

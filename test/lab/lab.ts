@@ -19,7 +19,7 @@ import { $ } from 'zx';
 import YAML from 'yaml';
 import {
   BRIDGE, DEFAULT_HOSTS, HOSTS_DIR, LAB_DOMAIN, NETNS_PREFIX, RUNTIME_DIR, VETH_PREFIX, bridgeAddress, checkHostName,
-  hostAddress, hostDir, hostFqdn, hostRoot, labNet, labPaths, netnsName, rootfsDir, sortHosts, vethName,
+  hostAddress, hostDir, hostFqdn, hostOctet, hostRoot, labNet, labPaths, netnsName, rootfsDir, sortHosts, vethName,
 } from './config.js';
 import { ensureRootfs, rootfsReady } from './rootfs.js';
 
@@ -268,8 +268,12 @@ async function setupHostNetwork(name: string, net: string): Promise<void> {
   await tryRun(['ip', 'netns', 'del', ns]);
   await tryRun(['ip', 'link', 'del', veth]);
   await run(['ip', 'netns', 'add', ns]);
-  // the peer is created directly inside the host's namespace, as eth0 there
-  await run(['ip', 'link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+  // The peer is created directly inside the host's namespace, as eth0 there, with a MAC address fixed
+  // per host: after a reset the other hosts' and the machine's ARP caches are still right (a new random
+  // MAC left them pointing at the old one and connections timed out).
+  const mac = `02:53:54:4c:00:${hostOctet(name).toString(16).padStart(2, '0')}`;
+  await run(['ip', 'link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'address', mac, 'netns', ns]);
+  await tryRun(['ip', 'neigh', 'flush', 'to', hostAddress(name, net), 'dev', BRIDGE]);
   await run(['ip', 'link', 'set', veth, 'master', BRIDGE]);
   await run(['ip', 'link', 'set', veth, 'up']);
   await run(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
