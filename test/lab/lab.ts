@@ -338,13 +338,13 @@ ln -s /proc/self/fd/0 "$M/dev/stdin"
 ln -s /proc/self/fd/1 "$M/dev/stdout"
 ln -s /proc/self/fd/2 "$M/dev/stderr"
 mount -t tmpfs -o mode=1777,size=16m,nosuid,nodev tmpfs "$M/dev/shm"
-mount -t tmpfs -o mode=0755,size=32m,nosuid,nodev tmpfs "$M/run"
 exec chroot "$M" /usr/local/sbin/strlab-init
 `;
 }
 
 /** PID 1 inside the host's chroot: syslog, sshd, sendmail, then reap zombies forever. */
 const INIT_SCRIPT = `#!/bin/bash
+# /run is a fresh tmpfs (mounted by the lab before this host started)
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
 cd /
 mkdir -p /run/sshd /run/lock && chmod 0755 /run/sshd
@@ -369,14 +369,15 @@ async function mountOverlay(name: string, lower: string, upper: string, work: st
   await run(['mount', '-t', 'overlay', `strlab-${name}`, '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, merged], `overlay mount for ${name}`);
 }
 
+/** Unmount the host's overlay and what is mounted below it in the machine's namespace (its /run). */
 async function umountHost(name: string): Promise<void> {
   const merged = hostRoot(name);
-  for (let i = 0; i < 50 && isMounted(merged); i++) {
-    const r = await tryRun(['umount', merged]);
-    if (r.code === 0) continue;
-    await sleep(100);
+  const below = () => mountPoints().filter((p) => p === merged || p.startsWith(merged + '/')).sort((a, b) => b.length - a.length);
+  for (let i = 0; i < 50 && below().length; i++) {
+    const r = await tryRun(['umount', below()[0]]);
+    if (r.code !== 0) await sleep(100);
   }
-  if (isMounted(merged)) await run(['umount', '-l', merged]);
+  for (const p of below()) await run(['umount', '-l', p]);
 }
 
 function writeHostFile(name: string, rel: string, content: string, mode = 0o644): void {
@@ -424,6 +425,9 @@ async function startHost(name: string, net: string, hosts: string[]): Promise<vo
   rmSync(upper, { recursive: true, force: true });
   rmSync(work, { recursive: true, force: true });
   await mountOverlay(name, `${join(dir, 'seed')}:${rootfsDir()}`, upper, work);
+  // The host's /run: a tmpfs mounted here, in the machine's mount namespace, so that the host's mount
+  // namespace (a copy) and the machine see the same files (pid files: hostRoot(name)/run/...).
+  await run(['mount', '-t', 'tmpfs', '-o', 'mode=0755,size=32m,nosuid,nodev', `strlab-run-${name}`, join(hostRoot(name), 'run')]);
   writeHostFile(name, 'etc/hosts', etcHosts(hosts, net));
   writeHostFile(name, 'usr/local/sbin/strlab-init', INIT_SCRIPT, 0o755);
   writeHostFile(name, 'root/.ssh/authorized_keys', existsSync(AUTH_KEYS) ? readFileSync(AUTH_KEYS, 'utf8') : '', 0o600);
