@@ -36,9 +36,15 @@ export class UnreachableError extends Error {}
 /** The host answered, but refused us: host key, authentication, sudo. */
 export class AccessError extends Error {}
 
+/** Channels open at once on one connection: OpenSSH's MaxSessions defaults to 10, and the lock
+ *  channel holds one for the whole run. */
+export const MAX_CHANNELS = 8;
+
 export class Connection {
   roundTrips = 0;
   private lockChannel?: ClientChannel;
+  private openChannels = 0;
+  private channelWaiters: Array<() => void> = [];
   private sudoMode: 'none' | 'nopasswd' | 'password' = 'none';
 
   private constructor(
@@ -133,11 +139,28 @@ export class Connection {
     return { line: sh, stdinPrefix: '' };
   }
 
-  private rawExec(line: string, stdin?: string | Buffer): Promise<RunResult> {
+  /** Wait for a free channel slot (at most MAX_CHANNELS at once); returns its release. */
+  private async channelSlot(): Promise<() => void> {
+    while (this.openChannels >= MAX_CHANNELS) await new Promise<void>((r) => this.channelWaiters.push(r));
+    this.openChannels++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.openChannels--;
+      this.channelWaiters.shift()?.();
+    };
+  }
+
+  private async rawExec(line: string, stdin?: string | Buffer): Promise<RunResult> {
+    const release = await this.channelSlot();
     this.roundTrips++;
     const client = this.ssh.connection;
-    if (!client) return Promise.reject(new UnreachableError(`${this.target.name}: connection closed`));
-    return new Promise((resolve, reject) => {
+    if (!client) {
+      release();
+      throw new UnreachableError(`${this.target.name}: connection closed`);
+    }
+    return new Promise<RunResult>((resolve, reject) => {
       client.exec(line, (err, stream) => {
         if (err) return reject(new UnreachableError(`${this.target.name}: ${err.message}`));
         const out: Buffer[] = [];
@@ -153,7 +176,7 @@ export class Connection {
         if (stdin !== undefined) stream.end(stdin);
         else stream.end();
       });
-    });
+    }).finally(release);
   }
 
   /** Run a shell script as root on the host. */
@@ -177,12 +200,19 @@ export class Connection {
       `echo '@END'\nexec cat >/dev/null\n`;
     const { line, stdinPrefix } = this.wrap(script);
     this.opts.onCommand?.(this.target.name, `(lock ${lockPath}, read ${files.map((f) => f.path).join(' ')}${Object.keys(probes).length ? ', probes ' + Object.keys(probes).join(' ') : ''})`);
+    const release = await this.channelSlot(); // held until the lock channel closes
     this.roundTrips++;
     const client = this.ssh.connection;
-    if (!client) throw new UnreachableError(`${this.target.name}: connection closed`);
+    if (!client) {
+      release();
+      throw new UnreachableError(`${this.target.name}: connection closed`);
+    }
     const out = await new Promise<string>((resolve, reject) => {
       client.exec(line, (err, stream) => {
-        if (err) return reject(new UnreachableError(`${this.target.name}: ${err.message}`));
+        if (err) {
+          release();
+          return reject(new UnreachableError(`${this.target.name}: ${err.message}`));
+        }
         this.lockChannel = stream;
         let buf = '';
         let errText = '';
@@ -200,6 +230,7 @@ export class Connection {
         });
         stream.stderr.on('data', (d: Buffer) => (errText += d.toString('utf8')));
         stream.on('close', () => {
+          release();
           if (!done) {
             done = true;
             reject(new AccessError(`${this.target.name}: could not take the lock ${lockPath}: ${errText.trim() || 'channel closed'}`));

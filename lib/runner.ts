@@ -81,6 +81,7 @@ export async function runPlay(phases: HostPlan[][], opts: PlayOptions): Promise<
     return c;
   };
   const peerCache = new Map<string, Map<string, RemoteFile>>();
+  const peerPending = new Map<string, Map<string, Promise<unknown>>>();
   const peerHandle = (name: string): PeerHandle => {
     const t = targets.get(name);
     if (!t) throw new TaskError(`no host ${name} in the inventory`);
@@ -95,10 +96,21 @@ export async function runPlay(phases: HostPlan[][], opts: PlayOptions): Promise<
         const cache = peerCache.get(name) ?? new Map<string, RemoteFile>();
         peerCache.set(name, cache);
         const want = specs.map(normSpec);
+        // many laptops ask the same peer for the same files at once: one read, the others wait for it
+        const pending = peerPending.get(name) ?? new Map<string, Promise<unknown>>();
+        peerPending.set(name, pending);
+        for (;;) {
+          const waits = want.filter((s) => !cacheHas(cache, s)).map((s) => pending.get(s.path)).filter((p) => p !== undefined);
+          if (!waits.length) break;
+          await Promise.all(waits.map((p) => p.catch(() => undefined)));
+        }
         const missing = want.filter((s) => !cacheHas(cache, s));
         if (missing.length) {
-          const r = await conn.read(missing);
-          r.files.forEach((f) => remember(f, cache, opts.addSecret));
+          const read = conn.read(missing).then((r) => r.files.forEach((f) => remember(f, cache, opts.addSecret)));
+          const settled = read.finally(() => missing.forEach((s) => pending.get(s.path) === settled && pending.delete(s.path)));
+          settled.catch(() => undefined);
+          missing.forEach((s) => pending.set(s.path, settled));
+          await read;
         }
         return want.map((s) => cache.get(s.path)!);
       },
