@@ -1,9 +1,10 @@
-// One SSH connection per host (node-ssh over ssh2): host key checked against known_hosts, commands
+// One SSH connection per host (ssh2): host key checked against known_hosts, commands
 // run through a POSIX shell with every value quoted, files read and written in one round trip each,
 // and a lock on the host held for the whole run by one long-lived channel.
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { NodeSSH } from 'node-ssh';
-import type { ClientChannel } from 'ssh2';
+import ssh2 from 'ssh2';
+import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { shq } from './shell.js';
 import { checkHostKey, fingerprintSha256, keyTypeOf, type KnownHostEntry } from './known-hosts.js';
 import { parseReadOutput, readScript, writeScript, backupStamp, type ReadResult } from './remote-files.js';
@@ -49,7 +50,7 @@ export class Connection {
 
   private constructor(
     readonly target: Target,
-    private readonly ssh: NodeSSH,
+    private readonly ssh: SshClient,
     private readonly opts: ConnectOptions,
   ) {}
 
@@ -69,7 +70,7 @@ export class Connection {
       }
     }
     let hostKeyProblem: Error | undefined;
-    const ssh = new NodeSSH();
+    const ssh = new SshClient();
     const label = target.port === 22 ? target.host : `[${target.host}]:${target.port}`;
     try {
       await ssh.connect({
@@ -193,11 +194,12 @@ export class Connection {
    */
   async lockAndRead(lockPath: string, waitSeconds: number, files: ReadSpec[], probes: Record<string, string>): Promise<ReadResult> {
     const dir = lockPath.replace(/\/[^/]*$/, '') || '/';
+    const end = `@END${randomBytes(8).toString('hex')}`; // probes print raw text: the end mark is unguessable
     const script =
-      `mkdir -p ${shq(dir)} && exec 9>>${shq(lockPath)} || exit 71\n` +
+      `{ [ -d ${shq(dir)} ] || mkdir -p ${shq(dir)}; } && exec 9>>${shq(lockPath)} || exit 71\n` +
       `if ! flock -w ${Math.max(0, Math.floor(waitSeconds))} 9; then echo '@LOCKED'; exit 75; fi\n` +
       readScript(files, probes) +
-      `echo '@END'\nexec cat >/dev/null\n`;
+      `echo ${end}\nexec cat >/dev/null\n`;
     const { line, stdinPrefix } = this.wrap(script);
     this.opts.onCommand?.(this.target.name, `(lock ${lockPath}, read ${files.map((f) => f.path).join(' ')}${Object.keys(probes).length ? ', probes ' + Object.keys(probes).join(' ') : ''})`);
     const release = await this.channelSlot(); // held until the lock channel closes
@@ -214,18 +216,25 @@ export class Connection {
           return reject(new UnreachableError(`${this.target.name}: ${err.message}`));
         }
         this.lockChannel = stream;
-        let buf = '';
+        const chunks: Buffer[] = [];
+        let tail = Buffer.from('\n'); // the last bytes seen, for the end mark
+        const endMark = Buffer.from(`\n${end}\n`);
         let errText = '';
         let done = false;
         stream.on('data', (d: Buffer) => {
-          buf += d.toString('utf8');
-          if (!done && /(^|\n)@END\n/.test(buf)) {
-            done = true;
-            resolve(buf);
-          }
-          if (!done && /(^|\n)@LOCKED\n/.test(buf)) {
+          chunks.push(d);
+          if (done) return;
+          // @LOCKED can only be the first thing the script prints; the end mark only the last
+          const head = chunks[0].subarray(0, 8).toString('latin1');
+          if (head === '@LOCKED\n') {
             done = true;
             reject(new AccessError(`${this.target.name}: another run holds the lock ${lockPath} (waited ${waitSeconds} s); try again when it has finished`));
+            return;
+          }
+          tail = Buffer.concat([tail, d]).subarray(-endMark.length);
+          if (tail.equals(endMark)) {
+            done = true;
+            resolve(Buffer.concat(chunks).toString('utf8'));
           }
         });
         stream.stderr.on('data', (d: Buffer) => (errText += d.toString('utf8')));
@@ -239,7 +248,7 @@ export class Connection {
         if (stdinPrefix) stream.write(stdinPrefix);
       });
     });
-    return parseReadOutput(out.slice(0, out.lastIndexOf('@END')), files, probes);
+    return parseReadOutput(out.slice(0, out.lastIndexOf(end)), files, probes);
   }
 
   async read(files: ReadSpec[], probes: Record<string, string> = {}): Promise<ReadResult> {
@@ -263,6 +272,41 @@ export class Connection {
       /* already closed */
     }
     this.ssh.dispose();
+  }
+}
+
+/** ssh2's Client behind a promise (what node-ssh gave, without loading node-ssh): `connection` is
+ *  the client while it is connected, undefined once it ended. */
+class SshClient {
+  connection: Client | undefined;
+
+  connect(config: ConnectConfig): Promise<void> {
+    const client = new ssh2.Client();
+    this.connection = client;
+    return new Promise<void>((resolve, reject) => {
+      let ready = false;
+      // after the handshake an error also ends the connection ('close' follows): the channels fail then
+      client.on('error', (e: Error) => {
+        if (!ready) reject(e);
+      });
+      client.on('ready', () => {
+        ready = true;
+        resolve();
+      });
+      const gone = () => {
+        if (this.connection === client) this.connection = undefined;
+        if (!ready) reject(Object.assign(new Error('No response from server'), { code: 'ETIMEDOUT' }));
+      };
+      client.on('end', gone);
+      client.on('close', gone);
+      client.connect(config);
+    });
+  }
+
+  dispose(): void {
+    const c = this.connection;
+    this.connection = undefined;
+    c?.end();
   }
 }
 

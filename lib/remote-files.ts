@@ -1,19 +1,20 @@
 // Shell scripts that read and write files on a host in one round trip, and the parser of what the
 // read script prints. Pure: builds text and parses text; the connection sends it.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { shq } from './shell.js';
 import type { ReadSpec, RemoteFile, RunResult, WriteSpec } from './types.js';
 
+// Few processes per file (the hosts may be small, and a fleet's reads all land at once): stat
+// prints the record header itself, then one base64 (content) or sha256sum (digest only).
 const READ_FN =
-  `r() { if [ -e "$1" ]; then s=$(stat -c '%a %U %G %Y %s' -- "$1" 2>/dev/null) || s='0 ? ? 0 0'; ` +
-  `printf '@F %s 1 %s\\n' "$2" "$s"; ` +
-  `if [ "$3" = d ]; then { sha256sum < "$1" 2>/dev/null || echo '!'; } | cut -c1-64; ` +
+  `r() { if [ -e "$1" ]; then stat -c "@F $2 1 %a %U %G %Y %s" -- "$1" 2>/dev/null || printf '@F %s 1 0 ? ? 0 0\\n' "$2"; ` +
+  `if [ "$3" = d ]; then sha256sum < "$1" 2>/dev/null || echo '!'; ` +
   `else { base64 -w0 < "$1" 2>/dev/null || printf '!'; }; echo; fi; ` +
   `else printf '@F %s 0\\n\\n' "$2"; fi; }\n`;
 
-const PROBE_FN =
-  `p() { o=$(sh -c "$2" 2>&1 </dev/null); c=$?; printf '@P %s %s\\n' "$1" "$c"; ` +
-  `printf '%s' "$o" | base64 -w0; echo; }\n`;
+// A probe runs in a subshell with its output as is, closed by a line with the script's nonce (printed
+// before any probe runs, so a probe cannot know it) and its exit code.
+const PROBE_FN = `p() { printf '@P %s\\n' "$1"; ( eval "$2" ) 2>&1 </dev/null; c=$?; printf '\\n@E%s %s\\n' "$3" "$c"; }\n`;
 
 /** A script printing each file (base64, or its sha256 only) and each probe's exit code and output. */
 export function readScript(files: ReadSpec[], probes: Record<string, string> = {}): string {
@@ -24,8 +25,9 @@ export function readScript(files: ReadSpec[], probes: Record<string, string> = {
   }
   const names = Object.keys(probes);
   if (names.length) {
-    s += PROBE_FN;
-    names.forEach((n, i) => (s += `p ${i} ${shq(probes[n])}\n`));
+    const nonce = randomBytes(8).toString('hex');
+    s += PROBE_FN + `echo '@N ${nonce}'\n`;
+    names.forEach((n, i) => (s += `p ${i} ${shq(probes[n])} ${nonce}\n`));
   }
   return s;
 }
@@ -41,6 +43,7 @@ export function parseReadOutput(out: string, files: ReadSpec[], probes: Record<s
   const got = new Map<number, RemoteFile>();
   const probeNames = Object.keys(probes);
   const gotProbes: Record<string, RunResult> = {};
+  let nonce = ''; // the script's frame mark for probe output, printed before any probe runs
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     if (line.startsWith('@F ')) {
@@ -64,19 +67,31 @@ export function parseReadOutput(out: string, files: ReadSpec[], probes: Record<s
         size: Number(size),
         secret: spec.secret || spec.digestOnly,
       };
-      if (spec.digestOnly) rf.sha256 = body.trim();
-      else {
+      if (spec.digestOnly) {
+        const digest = body.trim().slice(0, 64);
+        if (!/^[0-9a-f]{64}$/.test(digest)) throw new Error(`cannot read ${spec.path}: no digest`);
+        rf.sha256 = digest;
+      } else {
         rf.content = Buffer.from(body, 'base64');
         rf.sha256 = createHash('sha256').update(rf.content).digest('hex');
       }
       got.set(idx, rf);
-    } else if (line.startsWith('@P ')) {
-      const [, idxS, code] = line.split(' ');
-      const name = probeNames[Number(idxS)];
-      const body = lines[++i] ?? '';
-      if (name !== undefined) {
-        gotProbes[name] = { code: Number(code), stdout: Buffer.from(body, 'base64').toString('utf8'), stderr: '' };
+    } else if (line.startsWith('@N ')) {
+      nonce = line.slice(3);
+    } else if (line.startsWith('@P ') && nonce) {
+      const name = probeNames[Number(line.slice(3))];
+      const body: string[] = [];
+      let code: number | undefined;
+      for (i++; i < lines.length; i++) {
+        if (lines[i].startsWith(`@E${nonce} `) && /^\d+$/.test(lines[i].slice(nonce.length + 3))) {
+          code = Number(lines[i].slice(nonce.length + 3));
+          break;
+        }
+        body.push(lines[i]);
       }
+      if (code === undefined) break; // cut short: reported below as no answer
+      // like $(...): the framing newline and the output's trailing newlines go
+      if (name !== undefined) gotProbes[name] = { code, stdout: body.join('\n').replace(/\n+$/, ''), stderr: '' };
     }
   }
   const result: RemoteFile[] = files.map((f, i) => {

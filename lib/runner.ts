@@ -60,6 +60,12 @@ export interface PlayResult {
 
 class TaskError extends Error {}
 
+type Prepared =
+  | { kind: 'ready'; conn: Connection; cache: Map<string, RemoteFile>; probes: Record<string, RunResult> }
+  | { kind: 'gather-failed'; conn: Connection; message: string }
+  | { kind: 'unreachable'; message: string }
+  | { kind: 'skipped' };
+
 /** Run phases in order; the hosts of one phase in parallel. */
 export async function runPlay(phases: HostPlan[][], opts: PlayOptions): Promise<PlayResult> {
   const conns = new Map<string, Promise<Connection>>();
@@ -117,30 +123,64 @@ export async function runPlay(phases: HostPlan[][], opts: PlayOptions): Promise<
     };
   };
 
+  // Every host's connection and first round trip (lock + snapshot) start at once, in phase order,
+  // at most `forks` being set up at a time: the laptops connect and read while the server's tasks
+  // run, and a host's tasks start as soon as its phase is reached and its snapshot is in.
+  const setupSlot = limiter(opts.forks);
+  const prepared = new Map<string, Promise<Prepared>>();
+  for (const phase of phases) {
+    for (const plan of phase) {
+      const p = setupSlot(async (): Promise<Prepared> => {
+        if (opts.signal?.aborted) return { kind: 'skipped' };
+        let conn: Connection;
+        try {
+          conn = await connect(plan.name);
+        } catch (e) {
+          return { kind: 'unreachable', message: (e as Error).message };
+        }
+        const cache = new Map<string, RemoteFile>();
+        peerCache.set(plan.name, cache); // peers of this host read the same snapshot
+        try {
+          const g = plan.role.gather(plan.vars, opts.options);
+          const r = await conn.lockAndRead(opts.lockPath, opts.lockWaitSeconds, g.files, g.probes);
+          r.files.forEach((f) => remember(f, cache, opts.addSecret));
+          return { kind: 'ready', conn, cache, probes: r.probes };
+        } catch (e) {
+          return { kind: 'gather-failed', conn, message: (e as Error).message };
+        }
+      });
+      prepared.set(plan.name, p);
+    }
+  }
+
   try {
     for (const phase of phases) {
       await pool(phase, opts.forks, async (plan) => {
         const st: HostStats = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, roundTrips: 0 };
         stats.set(plan.name, st);
-        if (opts.signal?.aborted) {
+        const prep = await prepared.get(plan.name)!;
+        if (opts.signal?.aborted || prep.kind === 'skipped') {
           st.interrupted = 'before it started';
           return;
         }
-        let conn: Connection;
-        try {
-          conn = await connect(plan.name);
-        } catch (e) {
-          const msg = (e as Error).message;
+        if (prep.kind === 'unreachable') {
           st.unreachable = 1;
-          broken.set(plan.name, msg);
-          opts.reporter.hostUnreachable(plan.name, opts.mask(msg));
+          broken.set(plan.name, prep.message);
+          opts.reporter.hostUnreachable(plan.name, opts.mask(prep.message));
           return;
         }
-        const before = conn.roundTrips;
+        const conn = prep.conn;
         try {
-          await runHost(plan, conn, st, opts, results, peerHandle, peerCache);
+          if (prep.kind === 'gather-failed') {
+            const r: TaskResult = { host: plan.name, task: 'read the current state', status: 'failed', messages: [], warnings: [], diffs: [], error: opts.mask(prep.message) };
+            results.push(r);
+            st.failed++;
+            opts.reporter.taskResult(r);
+          } else {
+            await runHost(plan, conn, st, opts, results, peerHandle, prep.cache, prep.probes);
+          }
         } finally {
-          st.roundTrips += conn.roundTrips - before;
+          st.roundTrips = conn.roundTrips;
           if (st.failed) broken.set(plan.name, 'a task failed');
           opts.reporter.hostDone?.(plan.name, st);
         }
@@ -194,13 +234,11 @@ async function runHost(
   opts: PlayOptions,
   results: TaskResult[],
   peerHandle: (name: string) => PeerHandle,
-  peerCache: Map<string, Map<string, RemoteFile>>,
+  cache: Map<string, RemoteFile>,
+  probes: Record<string, RunResult>,
 ): Promise<void> {
   const host = plan.name;
-  const cache = new Map<string, RemoteFile>();
-  peerCache.set(host, cache); // peers of this host read the same snapshot
   const notified = new Set<string>();
-  let probes: Record<string, RunResult> = {};
 
   const record = (task: string, status: TaskStatus, ctx: TaskCtx, error?: string) => {
     const r: TaskResult = {
@@ -219,18 +257,6 @@ async function runHost(
     else st.skipped++;
     opts.reporter.taskResult(r);
   };
-
-  // the first round trip: take the host's lock and read what the role compares
-  const gatherCtx = newCtx();
-  try {
-    const g = plan.role.gather(plan.vars, opts.options);
-    const r = await conn.lockAndRead(opts.lockPath, opts.lockWaitSeconds, g.files, g.probes);
-    r.files.forEach((f) => remember(f, cache, opts.addSecret));
-    probes = r.probes;
-  } catch (e) {
-    record('read the current state', 'failed', gatherCtx, (e as Error).message);
-    return;
-  }
 
   const makeHandle = (ctx: TaskCtx): HostHandle => {
     const files = async (specs: Array<string | ReadSpec>) => {
@@ -378,6 +404,32 @@ function newCtx(): TaskCtx {
 
 function sha256(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
+}
+
+/** A function that runs tasks with at most `limit` at once, in the order they were given. */
+export function limiter(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const queue: Array<() => void> = [];
+  const next = () => {
+    if (active >= Math.max(1, limit)) return;
+    const start = queue.shift();
+    if (start) {
+      active++;
+      start();
+    }
+  };
+  return <T>(fn: () => Promise<T>) =>
+    new Promise<T>((resolve, reject) => {
+      queue.push(() => {
+        fn()
+          .then(resolve, reject)
+          .finally(() => {
+            active--;
+            next();
+          });
+      });
+      next();
+    });
 }
 
 /** Run fn over items with at most `limit` at once. */

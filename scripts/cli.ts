@@ -4,7 +4,7 @@ import { readFileSync, appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { config as loadDotenv } from 'dotenv';
+import { createRequire } from 'node:module';
 import { parseInventory, connectionOf, InventoryError, SelectionError, type Inventory, type InventoryHost } from '../lib/inventory.js';
 import { parseKnownHosts, knownHostsLine } from '../lib/known-hosts.js';
 import { runPlay, type HostPlan, type PlayResult } from '../lib/runner.js';
@@ -67,6 +67,9 @@ export function parseFlags<O extends ParseArgsConfig['options']>(argv: string[],
 }
 
 export function loadEnv(): void {
+  // dotenv is loaded only when there is a .env to read (its default place: the current directory)
+  if (!existsSync(resolve('.env'))) return;
+  const { config: loadDotenv } = createRequire(import.meta.url)('dotenv') as typeof import('dotenv');
   loadDotenv({ quiet: true } as Parameters<typeof loadDotenv>[0]);
 }
 

@@ -112,3 +112,20 @@ test('writeScript into a missing folder fails and leaves no file', () => {
   const r = sh(plan.script, plan.stdin);
   assert.notEqual(r.code, 0);
 });
+
+test('readScript probes: raw output with UTF-8, blank lines and look-alike marks comes back as $(...) would give it', () => {
+  const probes = {
+    odd: "printf 'ü\\n\\n@E0123456789abcdef 0\\n@END\\n@P 1\\n\\n\\n'; exit 4",
+    empty: 'true',
+    second: 'echo two',
+  };
+  const r = sh(readScript([], probes));
+  assert.equal(r.code, 0, r.stderr);
+  const got = parseReadOutput(r.stdout, [], probes);
+  // a line shaped like the frame but with another nonce is output, not the end of the probe
+  assert.equal(got.probes.second.stdout, 'two');
+  assert.equal(got.probes.empty.stdout, '');
+  assert.equal(got.probes.empty.code, 0);
+  assert.equal(got.probes.odd.code, 4);
+  assert.equal(got.probes.odd.stdout, 'ü\n\n@E0123456789abcdef 0\n@END\n@P 1');
+});
