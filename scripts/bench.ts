@@ -11,9 +11,9 @@
 // Each round holds the lab's lock (flock /run/lock/str-lab-use.lock) and releases it after.
 // Writes the table to BENCHMARKS.md with the date, the machine and the commands to reproduce.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { labUp, labReset, labPaths, setLabLog } from '../test/lab/lab.js';
 import { sendTestMail } from '../test/lab/mail.js';
@@ -42,11 +42,13 @@ const { values: flags } = parseArgs({
     runs: { type: 'string', default: '5' },
     out: { type: 'string', default: 'BENCHMARKS.md' },
     'no-ansible': { type: 'boolean' },
+    samples: { type: 'string', default: join(tmpdir(), 'bench-samples.json') },
+    'report-only': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (flags.help) {
-  process.stdout.write('usage: npm run bench -- [--runs N (default 5)] [--out FILE (default BENCHMARKS.md)] [--no-ansible]\n');
+  process.stdout.write('usage: npm run bench -- [--runs N (default 5)] [--out FILE (default BENCHMARKS.md)] [--no-ansible] [--samples FILE] [--report-only]\n');
   process.exit(0);
 }
 const RUNS = Number(flags.runs);
@@ -201,6 +203,8 @@ async function round(tool: Tool, n: number): Promise<void> {
     }
     if (tool === 'ansible' && !ansibleTrips) ansibleTrips = (await runAnsible('nochange', true)).roundTrips;
   });
+  // every sample so far, so that the table can be made again (--report-only) if anything fails later
+  writeFileSync(flags.samples!, JSON.stringify({ samples, ansibleTrips }, null, 1));
 }
 
 // ------------------------------------------------------------------ figures
@@ -324,29 +328,36 @@ npm run bench:floor -- -i .lab/inventory.yml --known-hosts .lab/known_hosts   # 
 // ------------------------------------------------------------------ main
 
 const started = new Date();
-if (!flags['no-ansible']) {
-  await withLabLock(async () => {
-    await labUp(HOSTS);
-    await ensureAnsible();
-    await ensurePythonRootfs();
-  });
-}
 const versions: Record<string, string> = {
   node: process.version,
   npm: spawnSync('npm', ['-v'], { encoding: 'utf8' }).stdout.trim(),
 };
-if (!flags['no-ansible']) versions['ansible'] = ansibleVersion().replace(/^ansible-playbook /, '');
-for (let n = 1; n <= RUNS; n++) {
-  await round('ours', n);
-  if (!flags['no-ansible']) await round('ansible', n);
+if (flags['report-only']) {
+  const saved = JSON.parse(readFileSync(flags.samples!, 'utf8')) as { samples: Sample[]; ansibleTrips?: Record<string, number> };
+  samples.push(...saved.samples);
+  ansibleTrips = saved.ansibleTrips;
+  if (!flags['no-ansible']) versions['ansible'] = ansibleVersion().replace(/^ansible-playbook /, '');
+} else {
+  if (!flags['no-ansible']) {
+    await withLabLock(async () => {
+      await labUp(HOSTS);
+      await ensureAnsible();
+      await ensurePythonRootfs();
+    });
+    versions['ansible'] = ansibleVersion().replace(/^ansible-playbook /, '');
+  }
+  for (let n = 1; n <= RUNS; n++) {
+    await round('ours', n);
+    if (!flags['no-ansible']) await round('ansible', n);
+  }
+  // leave the 21 hosts running, back in the lab's starting state on the lab's own rootfs
+  await withLabLock(async () => {
+    await labUp(HOSTS);
+    await labReset(HOSTS);
+  });
 }
-// leave the 21 hosts running, back in the lab's starting state on the lab's own rootfs
-await withLabLock(async () => {
-  await labUp(HOSTS);
-  await labReset(HOSTS);
-});
 const { text, ok } = report(versions, started);
-writeFileSync(join(root, flags.out!), text);
+writeFileSync(resolve(root, flags.out!), text);
 process.stdout.write(text);
 process.stdout.write(`\nwritten to ${flags.out}\n`);
 process.exit(ok ? 0 : 3);
