@@ -199,7 +199,7 @@ export const serverKeyNotOnLaptop: Task = {
     const [lkey] = await h.files([{ path: COMMON_KEY, digestOnly: true, secret: true }]);
     if (lkey.exists && lkey.sha256 === skey.sha256) {
       // sendmail-common.key is also the laptop's own server key: give it a key of its own
-      h.say(`${COMMON_KEY} is ${server.name}'s key (from shared-key mode): making the laptop's own`);
+      h.say(`${COMMON_KEY} is the same key as ${server.name}'s: making the laptop's own`);
       await h.run([UPDATE_TLS, 'new'], { changes: true });
       h.notify(RELOAD);
     }
