@@ -23,7 +23,7 @@ main(async () => {
     process.stdout.write(HELP + '\n');
     return 0;
   }
-  const flags = { ...given, check: true }; // read-only, whatever the roles do
+  const flags: typeof given = { ...given, check: true }; // read-only, whatever the roles do
   const inv = loadInventory(flags);
   serverModes(inv);
   const named = (flags.host as string[] | undefined) ?? [];
