@@ -137,6 +137,10 @@ export interface PlayRequest {
   phases: HostPlan[][];
   /** extra flags for the roles (h.options) */
   options?: Record<string, unknown>;
+  /** hosts not in the phases that roles may read as peers (h.peer) */
+  peers?: HostPlan[];
+  /** show every task's messages on lines of their own (verify) */
+  messageLines?: boolean;
 }
 
 /** Run the phases, print the report, and return the exit code. */
@@ -154,7 +158,7 @@ export async function play(req: PlayRequest): Promise<number> {
   }
   const kh = parseKnownHosts(khText, knownHostsFile);
   const color = !flags.json && !!process.stdout.isTTY && !process.env.NO_COLOR;
-  const reporter = new ConsoleReporter({ json: !!flags.json, verbose: !!flags.verbose, color, diff: !!flags.diff });
+  const reporter = new ConsoleReporter({ json: !!flags.json, verbose: !!flags.verbose, color, diff: !!flags.diff, messageLines: req.messageLines });
   const accepted: string[] = [];
   const controller = new AbortController();
   let signals = 0;
@@ -189,6 +193,7 @@ export async function play(req: PlayRequest): Promise<number> {
         onCommand: (host, line) => reporter.command(host, secrets.mask(line)),
       },
       reporter,
+      peers: req.peers ? new Map(req.peers.map((p) => [p.name, { vars: p.vars, target: p.target }])) : undefined,
       signal: controller.signal,
       mask: secrets.mask,
       addSecret: (s) => secrets.add(s),
