@@ -126,6 +126,10 @@ export interface ProbeResult {
   errors: string[];
 }
 
+function pushOnce(a: string[], s: string): void {
+  if (!a.includes(s)) a.push(s);
+}
+
 /** Read PROBE_SCRIPT's output. */
 export function parseProbe(stdout: string, stderr: string): ProbeResult {
   const r: ProbeResult = { tls: { established: false, certRequested: false, certSent: false }, replies: [], transcript: [], errors: [] };
@@ -164,7 +168,8 @@ export function parseProbe(stdout: string, stderr: string): ProbeResult {
     else if ((m = /^Verified peername: (.*)$/.exec(line))) r.tls.verifiedPeername = m[1];
     else if (/read server certificate request/.test(line)) r.tls.certRequested = true;
     else if (/write certificate verify/.test(line)) r.tls.certSent = true;
-    else if (/^[0-9A-F]{8,}:error:|^connect:|errno=|^Didn't find STARTTLS|^Could not|^unable to|^Error /i.test(line)) r.errors.push(line);
+    else if ((m = /^[0-9A-F]+:error:[0-9A-F]+:[^:]*:([^:]*):([^:]*)/.exec(line))) pushOnce(r.errors, `${m[1]}: ${m[2]}`);
+    else if (/^connect:errno=[1-9]|^Didn't find STARTTLS|^Could not|^unable to|^Error /i.test(line)) pushOnce(r.errors, line);
   }
   return r;
 }
