@@ -39,31 +39,35 @@ export const smtpSession: Task = {
     const server = laptopServer(h);
     const fqdn = await serverFqdn(h, server);
     const [cf] = await h.files([SENDMAIL_CF]);
-    const cfText = cf.exists && cf.content ? cf.content.toString('utf8') : undefined;
+    if (!cf.exists || !cf.content) throw new Error(`${h.name} has no ${SENDMAIL_CF}: is sendmail installed?`);
+    const cfText = cf.content.toString('utf8');
     const files = clientTlsFiles(cfText);
-    if (files.from === 'default') h.warn(`${SENDMAIL_CF} on ${h.name} names no client certificate (starttls.m4 not included?): trying Debian's ${files.cert}`);
-    const ds = cfText ? cfSmartHost(cfText) : undefined;
+    const ds = cfSmartHost(cfText);
     const names = serverNames(h.peer(server), fqdn);
     if (!ds) h.warn(`${h.name}'s sendmail has no smart host: its mail goes straight to the recipients' servers, not through ${server}`);
     else if (!names.includes(ds.toLowerCase())) h.warn(`${h.name}'s sendmail sends through ${ds}, not its server ${server} (${fqdn})`);
 
-    const [cert, key] = await h.files([files.cert, { path: files.key, digestOnly: true, secret: true }]);
-    if (!cert.exists) throw new Error(`${h.name} has no ${files.cert}: pair it first (npm run pair -- ${h.name})`);
-    if (!key.exists) throw new Error(`${h.name} has no ${files.key}: pair it first (npm run pair -- ${h.name})`);
     let clientCert: { subject: string; issuer: string } | undefined;
-    try {
-      clientCert = certInfo(cert.content!.toString('utf8'));
-    } catch {
-      clientCert = undefined; // openssl on the laptop reports a bad certificate itself
+    if (files.cert && files.key) {
+      const [cert, key] = await h.files([files.cert, { path: files.key, digestOnly: true, secret: true }]);
+      if (!cert.exists) throw new Error(`${h.name} has no ${files.cert} (its sendmail.cf's ClientCertFile): pair it (npm run pair -- ${h.name})`);
+      if (!key.exists) throw new Error(`${h.name} has no ${files.key} (its sendmail.cf's ClientKeyFile): pair it (npm run pair -- ${h.name})`);
+      try {
+        clientCert = certInfo(cert.content!.toString('utf8'));
+      } catch {
+        clientCert = undefined; // openssl on the laptop reports a bad certificate itself
+      }
+    } else {
+      h.warn(`${SENDMAIL_CF} on ${h.name} names no client certificate and key (starttls.m4 not included?): its sendmail presents none; pair it (npm run pair -- ${h.name})`);
     }
 
     const rcpt = typeof h.options.rcpt === 'string' && h.options.rcpt ? h.options.rcpt : DEFAULT_RCPT;
     const me = laptopFqdn(h);
-    const args = [fqdn, String(SMTP_PORT), files.cert, files.key, files.caFile ?? '', files.caPath ?? '', me, `root@${me}`, rcpt];
+    const args = [fqdn, String(SMTP_PORT), files.cert ?? '', files.key ?? '', files.caFile ?? '', files.caPath ?? '', me, `root@${me}`, rcpt];
     const r = await h.run(['bash', '-c', PROBE_SCRIPT, 'verify', ...args], {
       check: false,
       describe:
-        `openssl s_client -starttls smtp -connect ${fqdn}:${SMTP_PORT} -cert ${files.cert} -key ${files.key}` +
+        `openssl s_client -starttls smtp -connect ${fqdn}:${SMTP_PORT}${files.cert ? ` -cert ${files.cert} -key ${files.key}` : ''}` +
         `${files.caFile ? ` -CAfile ${files.caFile}` : ''}${files.caPath ? ` -CApath ${files.caPath}` : ''}; ` +
         `EHLO ${me}, MAIL FROM:<root@${me}>, RCPT TO:<${rcpt}>, RSET, QUIT`,
     });

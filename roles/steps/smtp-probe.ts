@@ -3,20 +3,14 @@
 // -starttls smtp` on the laptop and talks SMTP through it one command at a time, and the reading
 // of that script's output into a verdict. Nothing here touches a host.
 import { smartHostName } from './sendmail-mc.js';
-import { CLIENT_CERT, COMMON_KEY, SERVER_CERT } from './paths.js';
 
-/** The TLS files a laptop's sendmail uses as an SMTP client. */
+/** The TLS files a laptop's sendmail uses as an SMTP client; no cert/key: it presents none. */
 export interface ClientTlsFiles {
-  cert: string;
-  key: string;
+  cert?: string;
+  key?: string;
   caFile?: string;
   caPath?: string;
-  /** where the paths came from */
-  from: 'sendmail.cf' | 'default';
 }
-
-/** Debian's paths when sendmail.cf names none (starttls.m4 not included). */
-export const DEBIAN_CLIENT_TLS: ClientTlsFiles = { cert: CLIENT_CERT, key: COMMON_KEY, caFile: SERVER_CERT, caPath: '/etc/ssl/certs', from: 'default' };
 
 function cfOption(cf: string, name: string): string | undefined {
   let v: string | undefined;
@@ -30,16 +24,16 @@ function cfOption(cf: string, name: string): string | undefined {
 
 /**
  * The client certificate, key and CAs the laptop's sendmail presents, read from sendmail.cf's
- * `O ClientCertFile=` / `O ClientKeyFile=` / `O CACertFile=` / `O CACertPath=` (what every
- * define in sendmail.mc ends up as, per-laptop mode's laptop-client.crt/.key included); Debian's
- * defaults when the cf names no client certificate.
+ * `O ClientCertFile=` / `O ClientKeyFile=` / `O CACertFile=` / `O CACertPath=`: what every define in
+ * sendmail.mc ends up as (Debian's starttls.m4 gives sendmail-client.crt and sendmail-common.key,
+ * per-laptop mode laptop-client.crt/.key). Without both a cert and a key, sendmail presents no
+ * certificate, and neither does verify's session (presenting one would prove what mail never does).
  */
-export function clientTlsFiles(cf: string | undefined): ClientTlsFiles {
-  if (cf === undefined) return DEBIAN_CLIENT_TLS;
+export function clientTlsFiles(cf: string): ClientTlsFiles {
   const cert = cfOption(cf, 'ClientCertFile');
   const key = cfOption(cf, 'ClientKeyFile');
-  if (!cert || !key) return DEBIAN_CLIENT_TLS;
-  return { cert, key, caFile: cfOption(cf, 'CACertFile'), caPath: cfOption(cf, 'CACertPath'), from: 'sendmail.cf' };
+  const ca = { caFile: cfOption(cf, 'CACertFile'), caPath: cfOption(cf, 'CACertPath') };
+  return cert && key ? { cert, key, ...ca } : ca;
 }
 
 /** The smart host sendmail.cf sends through (`DS` macro), host name only; undefined when none. */
@@ -59,7 +53,7 @@ export function checkMailAddress(a: string): string | undefined {
 }
 
 /**
- * bash script, arguments: $1 server name, $2 port, $3 cert, $4 key, $5 CA file ('' = none),
+ * bash script, arguments: $1 server name, $2 port, $3 cert and $4 key ('' = none), $5 CA file ('' = none),
  * $6 CA dir ('' = none), $7 EHLO name, $8 MAIL FROM, $9 RCPT TO.
  * s_client itself waits for the banner (through the server's greeting pause), sends EHLO and
  * STARTTLS and does the handshake; the script then sends each command and reads its whole reply
@@ -75,9 +69,10 @@ addr=$(getent hosts "$srv" | awk 'NR==1{print $1}')
 [ -n "$addr" ] || { echo 'X: unresolvable'; exit 0; }
 echo "R: $addr"
 ca=()
+[ -n "$cert" ] && ca+=(-cert "$cert" -key "$key")
 [ -n "$cafile" ] && ca+=(-CAfile "$cafile")
 [ -n "$capath" ] && ca+=(-CApath "$capath")
-coproc S { exec timeout 120 openssl s_client -brief -state -nocommands -starttls smtp -name "$name" -connect "$srv:$port" -verify_hostname "$srv" -cert "$cert" -key "$key" "$\{ca[@]}"; }
+coproc S { exec timeout 120 openssl s_client -brief -state -nocommands -starttls smtp -name "$name" -connect "$srv:$port" -verify_hostname "$srv" "$\{ca[@]}"; }
 pid=$S_PID
 # own copies of the coprocess's pipes: bash closes S's when s_client exits, maybe before its last reply is read
 exec {in}<&"$\{S[0]}" {out}>&"$\{S[1]}"
@@ -192,6 +187,9 @@ export function probeVerdict(
   if (p.notStarted === 'unresolvable') return { relays: false, messages: [], error: `${ctx.laptop} cannot resolve ${ctx.server}: add it to the laptop's /etc/hosts or DNS` };
   const messages: string[] = [];
   const tls = p.tls;
+  if (p.errors.some((e) => e.startsWith("Didn't find STARTTLS"))) {
+    return { relays: false, messages, error: `${where} does not offer STARTTLS to ${ctx.laptop}: is the server deployed (npm run deploy)?` };
+  }
   if (!tls.established) {
     const why = p.errors.slice(-3).join('; ') || (p.sClientExit !== undefined ? `openssl s_client exited ${p.sClientExit}` : 'no TLS session');
     return { relays: false, messages, error: `no STARTTLS session from ${ctx.laptop} to ${where}${p.address ? ` (${p.address})` : ''}: ${why}` };
@@ -203,6 +201,7 @@ export function probeVerdict(
   );
   const cert = ctx.clientCert ? ` (subject ${ctx.clientCert.subject}, issuer ${ctx.clientCert.issuer})` : '';
   if (!tls.certRequested) messages.push(`the server did not ask for a client certificate, so it cannot relay by certificate (a V in its confTLS_SRV_OPTIONS?)`);
+  else if (!ctx.files.cert) messages.push(`the server asked for a client certificate; the laptop's sendmail presents none (its sendmail.cf has no ClientCertFile/ClientKeyFile: starttls.m4 not included?), so neither did this session`);
   else if (tls.certSent) messages.push(`the server asked for a client certificate; the laptop presented ${ctx.files.cert}${cert} with key ${ctx.files.key}`);
   else messages.push(`the server asked for a client certificate but the laptop sent none`);
   const mail = p.replies.find((x) => x.command.startsWith('MAIL FROM:'));
@@ -221,5 +220,3 @@ export function probeVerdict(
   }
   return { relays: false, messages, error: `${ctx.server} refuses to relay for ${ctx.laptop}: ${rcpt.text}` };
 }
-
-export { SERVER_CERT };

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROBE_SCRIPT, cfSmartHost, checkMailAddress, clientTlsFiles, parseProbe, probeVerdict, DEBIAN_CLIENT_TLS } from '../../roles/steps/smtp-probe.js';
+import { PROBE_SCRIPT, cfSmartHost, checkMailAddress, clientTlsFiles, parseProbe, probeVerdict } from '../../roles/steps/smtp-probe.js';
 
 const CF_DEBIAN = `# comment
 DS[mailserver.lab.example]
@@ -18,18 +18,18 @@ O ClientCertFile=/etc/mail/tls/sendmail-client.crt
 O ClientKeyFile=/etc/mail/tls/sendmail-common.key
 `;
 
-test('clientTlsFiles: from sendmail.cf; the last O line wins; Debian defaults when none', () => {
-  const cases: Array<[string | undefined, Partial<ReturnType<typeof clientTlsFiles>>]> = [
-    [CF_DEBIAN, { cert: '/etc/mail/tls/sendmail-client.crt', key: '/etc/mail/tls/sendmail-common.key', caFile: '/etc/mail/tls/sendmail-server.crt', caPath: '/etc/ssl/certs', from: 'sendmail.cf' }],
-    [CF_DEBIAN + 'O ClientCertFile=/etc/mail/tls/laptop-client.crt\nO ClientKeyFile=/etc/mail/tls/laptop-client.key\n', { cert: '/etc/mail/tls/laptop-client.crt', key: '/etc/mail/tls/laptop-client.key', from: 'sendmail.cf' }],
-    ['#O ClientCertFile=/x\nO ClientKeyFile=/y\n', DEBIAN_CLIENT_TLS],
-    [undefined, DEBIAN_CLIENT_TLS],
+test('clientTlsFiles: from sendmail.cf, the last O line wins; no cert without both cert and key', () => {
+  const cases: Array<[string, ReturnType<typeof clientTlsFiles>]> = [
+    [CF_DEBIAN, { cert: '/etc/mail/tls/sendmail-client.crt', key: '/etc/mail/tls/sendmail-common.key', caFile: '/etc/mail/tls/sendmail-server.crt', caPath: '/etc/ssl/certs' }],
+    [
+      CF_DEBIAN + 'O ClientCertFile=/etc/mail/tls/laptop-client.crt\nO ClientKeyFile=/etc/mail/tls/laptop-client.key\n',
+      { cert: '/etc/mail/tls/laptop-client.crt', key: '/etc/mail/tls/laptop-client.key', caFile: '/etc/mail/tls/sendmail-server.crt', caPath: '/etc/ssl/certs' },
+    ],
+    ['#O ClientCertFile=/x\nO ClientKeyFile=/y\n', { caFile: undefined, caPath: undefined }],
+    ['', { caFile: undefined, caPath: undefined }],
     ['O ClientCertFile=/c\r\nO ClientKeyFile=/k\r\n', { cert: '/c', key: '/k', caFile: undefined, caPath: undefined }],
   ];
-  for (const [cf, want] of cases) {
-    const got = clientTlsFiles(cf);
-    for (const [k, v] of Object.entries(want)) assert.equal(got[k as keyof typeof got], v, `${k} of ${JSON.stringify(cf)}`);
-  }
+  for (const [cf, want] of cases) assert.deepEqual(clientTlsFiles(cf), want, JSON.stringify(cf));
 });
 
 test('cfSmartHost: DS without brackets or mailer', () => {
@@ -99,6 +99,10 @@ test('probeVerdict: no certificate request, no TLS, unresolvable, no openssl, cu
   assert.equal(noTls.error, 'no STARTTLS session from laptop1 to mailserver.lab.example:25 (203.0.113.10): BIO_connect: Connection refused; BIO_connect: connect error; connect:errno=111');
   assert.match(probeVerdict(parseProbe('X: unresolvable\n', ''), ctx).error!, /laptop1 cannot resolve mailserver.lab.example/);
   assert.match(probeVerdict(parseProbe('X: no-openssl\n', ''), ctx).error!, /openssl is not installed on laptop1/);
+  const noStarttls = probeVerdict(parseProbe('R: 203.0.113.10\nX: no-reply\nX: s_client-exit 1\n', "Didn't find STARTTLS in server response, trying anyway...\n40D7:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../ssl/record/ssl3_record.c:354:\n"), ctx);
+  assert.equal(noStarttls.error, "mailserver.lab.example:25 does not offer STARTTLS to laptop1: is the server deployed (npm run deploy)?");
+  const noCert = probeVerdict(parseProbe(session('550 5.7.1 <someone@example.net>... Relaying denied'), OK_STDERR.replace('SSL_connect:SSLv3/TLS write certificate verify\n', '')), { ...ctx, files: clientTlsFiles('') });
+  assert.ok(noCert.messages.some((m) => /the laptop's sendmail presents none/.test(m)), noCert.messages.join('\n'));
   const cut = probeVerdict(parseProbe('R: 1.2.3.4\nC: EHLO x\nS: 421 4.3.2 Connection rate limit exceeded.\nC: MAIL FROM:<a@b>\nX: no-reply\n', OK_STDERR), ctx);
   assert.match(cut.error!, /ended before RCPT TO: last reply: 421 4.3.2 Connection rate limit exceeded/);
 });
