@@ -6,7 +6,7 @@ import { NodeSSH } from 'node-ssh';
 import type { ClientChannel } from 'ssh2';
 import { shq } from './shell.js';
 import { checkHostKey, fingerprintSha256, keyTypeOf, type KnownHostEntry } from './known-hosts.js';
-import { parseReadOutput, readScript, writeScript, backupStamp, type ReadResult } from './remote-files.js';
+import { parseReadOutput, readScript, writeScript, backupStamp, backupPath, rollbackScript, type ReadResult } from './remote-files.js';
 import type { ReadSpec, RunResult, WriteSpec } from './types.js';
 
 export interface Target {
@@ -218,11 +218,24 @@ export class Connection {
     return parseReadOutput(r.stdout, files, probes);
   }
 
-  async write(specs: WriteSpec[], keepBackups = 5): Promise<void> {
-    const plan = writeScript(specs, backupStamp(), keepBackups);
+  private writes = 0;
+
+  /** Write files atomically; returns where each old version was backed up (undefined: new file). */
+  async write(specs: WriteSpec[], existed: boolean[], keepBackups = 5): Promise<Array<{ path: string; backup?: string }>> {
+    const stamp = `${backupStamp()}-${String(++this.writes).padStart(2, '0')}`;
+    const plan = writeScript(specs, stamp, keepBackups);
     this.opts.onCommand?.(this.target.name, `(write ${specs.map((s) => s.path).join(' ')} atomically, with backups)`);
     const r = await this.run(plan.script, plan.stdin, '');
     if (r.code !== 0) throw new Error(`writing ${specs.map((s) => s.path).join(', ')} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
+    return specs.map((s, i) => ({ path: s.path, backup: existed[i] ? backupPath(s.path, stamp) : undefined }));
+  }
+
+  /** Put files back from their backups (or remove the ones the run created), in one round trip. */
+  async rollback(entries: Array<{ path: string; backup?: string }>): Promise<void> {
+    if (!entries.length) return;
+    this.opts.onCommand?.(this.target.name, `(restore ${entries.map((e) => e.path).join(' ')} from their backups)`);
+    const r = await this.run(rollbackScript(entries), undefined, '');
+    if (r.code !== 0) throw new Error(`restoring ${entries.map((e) => e.path).join(', ')} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
   }
 
   close(): void {

@@ -130,6 +130,24 @@ export function writeScript(specs: WriteSpec[], stamp: string, keep = 5, tag = '
   return { script: s, stdin };
 }
 
+/** Where writeScript keeps the backup of `path` for this stamp. */
+export function backupPath(path: string, stamp: string, tag = 'bak'): string {
+  return `${path}.${tag}-${stamp}`;
+}
+
+/**
+ * A script that puts files back as they were before this run: each from its backup (copied, then
+ * renamed over the file, so the restore is atomic too), or removed when the run created it.
+ */
+export function rollbackScript(entries: Array<{ path: string; backup?: string }>): string {
+  let s = 'set -e\n';
+  for (const e of entries) {
+    if (e.backup) s += `cp -p -- ${shq(e.backup)} ${shq(e.path + '.restore')} && mv -f -- ${shq(e.path + '.restore')} ${shq(e.path)}\n`;
+    else s += `rm -f -- ${shq(e.path)}\n`;
+  }
+  return s;
+}
+
 /** A backup stamp like 20261128T215012Z, sortable. */
 export function backupStamp(d = new Date()): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');

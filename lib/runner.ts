@@ -188,6 +188,7 @@ async function runHost(
   const cache = new Map<string, RemoteFile>();
   peerCache.set(host, cache); // peers of this host read the same snapshot
   const notified = new Set<string>();
+  const written = new Map<string, string | undefined>();
   let probes: Record<string, RunResult> = {};
 
   const record = (task: string, status: TaskStatus, ctx: TaskCtx, error?: string) => {
@@ -273,7 +274,10 @@ async function runHost(
         if (!todo.length) return;
         ctx.changed = true;
         if (opts.check) return;
-        await conn.write(todo, opts.keepBackups);
+        const existed = todo.map((s) => !!cache.get(s.path)?.exists);
+        const done = await conn.write(todo, existed, opts.keepBackups);
+        // the first version of each file this run replaced is the one a rollback restores
+        for (const d of done) if (!written.has(d.path)) written.set(d.path, d.backup);
         for (const s of todo) {
           const content = Buffer.from(s.content);
           const prev = cache.get(s.path);
@@ -324,6 +328,14 @@ async function runHost(
       },
       peer(name) {
         return peerHandle(name);
+      },
+      async rollback() {
+        if (opts.check || !written.size) return [];
+        const entries = [...written].map(([path, backup]) => ({ path, backup })).reverse();
+        await conn.rollback(entries);
+        written.clear();
+        cache.clear();
+        return entries.map((e) => e.path);
       },
       secret(v) {
         registerSecret(v, opts.addSecret);

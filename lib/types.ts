@@ -83,6 +83,8 @@ export interface HostHandle {
   /** mark the task changed without a write (e.g. a command run) */
   changed(message?: string): void;
   peer(name: string): PeerHandle;
+  /** put back every file this run wrote on this host, as it was before (from the backups) */
+  rollback(): Promise<string[]>;
   /** remember a secret value so that it is masked in every output */
   secret(value: string): void;
 }

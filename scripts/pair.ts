@@ -19,6 +19,8 @@ main(async () => {
     process.stdout.write(HELP + '\n');
     return 0;
   }
+  // `npm run pair --all` (without --) hands --all to npm, which passes it on as npm_config_all
+  if (process.env.npm_config_all === 'true' && !positionals.length) flags.all = true;
   const inv = loadInventory(flags);
   if (!positionals.length && !flags.all) throw new UsageError(`name the laptops to pair, or --all (known ${GROUPS.laptops}: ${(inv.groups.get(GROUPS.laptops)?.hosts ?? []).join(', ') || 'none'})`);
   if (positionals.length && flags.all) throw new UsageError('give laptop names or --all, not both');

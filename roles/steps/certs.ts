@@ -45,7 +45,11 @@ export const copyServerCertificate: Task = {
       { path: CLIENT_CERT, content: scert.content!, mode: CERT_MODE, owner: 'root', group: 'smmsp' },
       { path: SERVER_CERT, content: scert.content!, mode: CERT_MODE, owner: 'root', group: 'smmsp' },
     ];
-    if (stale.key || lkey.mode !== KEY_MODE || lkey.group !== 'smmsp' || lkey.owner !== 'root') {
+    if (stale.key && h.checkMode) {
+      // say what would change without reading the key itself
+      await h.write(writes);
+      h.changed(`update ${COMMON_KEY} (secret content; not shown)`);
+    } else if (stale.key || lkey.mode !== KEY_MODE || lkey.group !== 'smmsp' || lkey.owner !== 'root') {
       // only now read the key itself, once per run for all laptops
       const [key] = await server.files([{ path: COMMON_KEY, secret: true }]);
       await h.write([...writes, { path: COMMON_KEY, content: key.content!, mode: KEY_MODE, owner: 'root', group: 'smmsp', secret: true }]);
