@@ -113,7 +113,7 @@ export function writeScript(specs: WriteSpec[], stamp: string, keep = 5, tag = '
     '    chown --reference="$f" -- "$tmp"; chmod --reference="$f" -- "$tmp"\n' +
     `    cp -p -- "$f" "$f.${suffix}"\n` +
     `    ls -1d -- "$f".${tag}-* 2>/dev/null | sort | head -n -${keep} | while IFS= read -r old; do rm -f -- "$old"; done\n` +
-    '  else chmod 0644 -- "$tmp"\n' +
+    '  elif [ -z "$2" ]; then chmod 0644 -- "$tmp"\n' +
     '  fi\n' +
     '  if [ -n "$2" ]; then chmod "$2" -- "$tmp"; fi\n' +
     '  if [ -n "$3" ]; then chown -- "$3" "$tmp"; fi\n' +

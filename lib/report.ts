@@ -80,7 +80,7 @@ export function jsonReport(command: string, stats: Map<string, HostStats>, resul
     hosts[host] = {
       ...s,
       unreachable_reason: unreachable.get(host),
-      tasks: results.filter((r) => r.host === host).map((r) => ({ task: r.task, status: r.status, messages: r.messages, warnings: r.warnings, diffs: r.diffs, error: r.error })),
+      tasks: results.filter((r) => r.host === host).map((r) => ({ task: r.task, status: r.status, messages: r.messages, warnings: r.warnings, diffs: r.diffs, error: r.error, ...(r.facts ? { facts: r.facts } : {}) })),
     };
   }
   return JSON.stringify({ command, ...extra, hosts }, null, 2) + '\n';

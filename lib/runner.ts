@@ -200,6 +200,7 @@ async function runHost(
       warnings: ctx.warnings.map(opts.mask),
       diffs: ctx.diffs.map(opts.mask),
       error: error === undefined ? undefined : opts.mask(error),
+      ...(ctx.facts ? { facts: JSON.parse(opts.mask(JSON.stringify(ctx.facts))) as Record<string, unknown> } : {}),
     };
     results.push(r);
     if (status === 'ok') st.ok++;
@@ -340,6 +341,9 @@ async function runHost(
       secret(v) {
         registerSecret(v, opts.addSecret);
       },
+      facts(values) {
+        ctx.facts = { ...ctx.facts, ...values };
+      },
     };
   };
 
@@ -371,6 +375,7 @@ interface TaskCtx {
   messages: string[];
   warnings: string[];
   diffs: string[];
+  facts?: Record<string, unknown>;
 }
 function newCtx(): TaskCtx {
   return { changed: false, messages: [], warnings: [], diffs: [] };

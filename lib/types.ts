@@ -87,6 +87,8 @@ export interface HostHandle {
   rollback(): Promise<string[]>;
   /** remember a secret value so that it is masked in every output */
   secret(value: string): void;
+  /** structured results of the task (merged), in the task's result and the --json report */
+  facts(values: Record<string, unknown>): void;
 }
 
 export interface Task {
@@ -119,4 +121,6 @@ export interface TaskResult {
   warnings: string[];
   diffs: string[];
   error?: string;
+  /** what the task recorded with h.facts() */
+  facts?: Record<string, unknown>;
 }

@@ -40,7 +40,12 @@ main(async () => {
     inventory: inv,
     phases: [laptops.map((h) => planFor(inv, h, verifyRole))],
     // read only when the server's fqdn var is missing (its certificate's CN names it)
-    peers: servers.map((h) => planFor(inv, h, serverRole)),
+    peers: new Map(
+      servers.map((h) => {
+        const p = planFor(inv, h, serverRole);
+        return [h.name, { vars: p.vars, target: p.target }] as const;
+      }),
+    ),
     options: { rcpt },
     messageLines: true,
   });

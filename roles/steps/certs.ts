@@ -6,6 +6,7 @@ import { CLIENT_CERT, COMMON_KEY, SERVER_CERT } from './paths.js';
 import { RELOAD } from './sendmail.js';
 import { laptopServer } from './server-of.js';
 import { certInfo } from './dn.js';
+import { tlsMode } from './tls-mode.js';
 
 const CERT_MODE = 0o644;
 const KEY_MODE = 0o640;
@@ -26,6 +27,7 @@ export const copyServerCertificate: Task = {
   name: "copy the server's certificate and key to the laptop",
   async run(h: HostHandle) {
     const server = h.peer(laptopServer(h));
+    if (tlsMode(server.vars, server.name) === 'per-laptop') return; // the laptop gets its own (per-laptop.ts)
     const [scert, skey] = await server.files([SERVER_CERT, { path: COMMON_KEY, digestOnly: true, secret: true }]);
     if (!scert.exists || !skey.exists) {
       throw new Error(`${server.name} has no ${!scert.exists ? SERVER_CERT : COMMON_KEY}: deploy the server first (npm run deploy -- --host ${server.name})`);
