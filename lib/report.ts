@@ -9,6 +9,8 @@ export interface ReportOptions {
   verbose: boolean;
   color: boolean;
   diff: boolean;
+  /** every task's messages on lines of their own, ok tasks' too (verify's findings) */
+  messageLines?: boolean;
   out?: NodeJS.WritableStream;
   err?: NodeJS.WritableStream;
 }
@@ -35,8 +37,9 @@ export class ConsoleReporter implements Reporter {
   taskResult(r: TaskResult): void {
     const colour = r.status === 'ok' ? 'green' : r.status === 'changed' ? 'yellow' : r.status === 'failed' ? 'red' : 'cyan';
     const head = `${this.c(colour, r.status.padEnd(7))} ${r.host}: ${r.task}`;
-    const detail = r.error ? ` — ${r.error}` : r.messages.length && (r.status !== 'ok' || this.o.verbose) ? ` (${r.messages.join('; ')})` : '';
+    const detail = r.error ? ` — ${r.error}` : !this.o.messageLines && r.messages.length && (r.status !== 'ok' || this.o.verbose) ? ` (${r.messages.join('; ')})` : '';
     this.line(head + (r.error ? this.c('red', detail) : detail));
+    if (this.o.messageLines) for (const m of r.messages) this.line(`  ${r.host}: ${m}`);
     for (const w of r.warnings) this.line(this.c('yellow', `  [WARNING] ${r.host}: ${w}`));
     if (this.o.diff) for (const d of r.diffs) this.line(colourDiff(d, this.o.color));
   }

@@ -145,6 +145,8 @@ export interface PlayRequest {
   /** called with the results before the exit code is computed (e.g. to print notes) */
   onResult?: (result: PlayResult, unreachable: Map<string, string>) => void;
   render?: (result: PlayResult, unreachable: Map<string, string>, opts: { json: boolean; color: boolean }) => string;
+  /** show every task's messages on lines of their own (verify) */
+  messageLines?: boolean;
 }
 
 /** Run the phases, print the report, and return the exit code. */
@@ -163,7 +165,7 @@ export async function play(req: PlayRequest): Promise<number> {
   const kh = parseKnownHosts(khText, knownHostsFile);
   const color = !flags.json && !!process.stdout.isTTY && !process.env.NO_COLOR;
   // with render, the reporter stays silent (json: true prints nothing until the end)
-  const reporter = new ConsoleReporter({ json: !!flags.json || !!req.render, verbose: !!flags.verbose, color, diff: !!flags.diff });
+  const reporter = new ConsoleReporter({ json: !!flags.json || !!req.render, verbose: !!flags.verbose, color, diff: !!flags.diff, messageLines: req.messageLines });
   const accepted: string[] = [];
   const controller = new AbortController();
   let signals = 0;
