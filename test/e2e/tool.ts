@@ -14,11 +14,11 @@ export interface ToolResult {
 const root = new URL('../../../', import.meta.url).pathname;
 
 /** node dist/scripts/<script>.js with the lab's inventory and known_hosts unless overridden. */
-export function tool(script: string, args: string[] = [], opts: { env?: Record<string, string>; lab?: boolean; timeoutMs?: number } = {}): Promise<ToolResult> {
+export function tool(script: string, args: string[] = [], opts: { env?: Record<string, string>; lab?: boolean; timeoutMs?: number; cwd?: string } = {}): Promise<ToolResult> {
   const labArgs = opts.lab === false ? [] : ['-i', labPaths.inventory, '--known-hosts', labPaths.knownHosts];
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [join(root, 'dist', 'scripts', `${script}.js`), ...labArgs, ...args], {
-      cwd: root,
+      cwd: opts.cwd ?? root,
       env: { ...process.env, NO_COLOR: '1', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
