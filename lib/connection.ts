@@ -7,7 +7,7 @@ import ssh2 from 'ssh2';
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { shq } from './shell.js';
 import { checkHostKey, fingerprintSha256, keyTypeOf, type KnownHostEntry } from './known-hosts.js';
-import { parseReadOutput, readScript, writeScript, backupStamp, type ReadResult } from './remote-files.js';
+import { parseReadOutput, readScript, writeScript, backupStamp, backupPath, rollbackScript, type ReadResult } from './remote-files.js';
 import type { ReadSpec, RunResult, WriteSpec } from './types.js';
 
 export interface Target {
@@ -62,11 +62,9 @@ export class Connection {
       } catch (e) {
         throw new AccessError(`cannot read the SSH key ${target.privateKeyFile}: ${(e as NodeJS.ErrnoException).code ?? e}`);
       }
-      if (/ENCRYPTED/.test(privateKey) && !opts.keyPassphrase) {
+      if (isEncryptedKey(privateKey) && !opts.keyPassphrase) {
         // ssh2 would say only "Encrypted private OpenSSH key detected, but no passphrase given"
-        if (!isOpenSshUnencrypted(privateKey)) {
-          throw new AccessError(`the SSH key ${target.privateKeyFile} is encrypted: set SSH_KEY_PASSPHRASE (environment or .env) or use an agent`);
-        }
+        throw new AccessError(`the SSH key ${target.privateKeyFile} is encrypted: set SSH_KEY_PASSPHRASE (environment or .env) or use an agent`);
       }
     }
     let hostKeyProblem: Error | undefined;
@@ -258,11 +256,24 @@ export class Connection {
     return parseReadOutput(r.stdout, files, probes);
   }
 
-  async write(specs: WriteSpec[], keepBackups = 5): Promise<void> {
-    const plan = writeScript(specs, backupStamp(), keepBackups);
+  private writes = 0;
+
+  /** Write files atomically; returns where each old version was backed up (undefined: new file). */
+  async write(specs: WriteSpec[], existed: boolean[], keepBackups = 5): Promise<Array<{ path: string; backup?: string }>> {
+    const stamp = `${backupStamp()}-${String(++this.writes).padStart(2, '0')}`;
+    const plan = writeScript(specs, stamp, keepBackups);
     this.opts.onCommand?.(this.target.name, `(write ${specs.map((s) => s.path).join(' ')} atomically, with backups)`);
     const r = await this.run(plan.script, plan.stdin, '');
     if (r.code !== 0) throw new Error(`writing ${specs.map((s) => s.path).join(', ')} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
+    return specs.map((s, i) => ({ path: s.path, backup: existed[i] ? backupPath(s.path, stamp) : undefined }));
+  }
+
+  /** Put files back from their backups (or remove the ones the run created), in one round trip. */
+  async rollback(entries: Array<{ path: string; backup?: string }>): Promise<void> {
+    if (!entries.length) return;
+    this.opts.onCommand?.(this.target.name, `(restore ${entries.map((e) => e.path).join(' ')} from their backups)`);
+    const r = await this.run(rollbackScript(entries), undefined, '');
+    if (r.code !== 0) throw new Error(`restoring ${entries.map((e) => e.path).join(', ')} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
   }
 
   close(): void {
@@ -310,12 +321,14 @@ class SshClient {
   }
 }
 
-function isOpenSshUnencrypted(key: string): boolean {
-  // An OpenSSH-format key always says "openssh-key-v1"; its cipher name "none" means unencrypted.
-  if (!key.includes('OPENSSH PRIVATE KEY')) return !/Proc-Type: 4,ENCRYPTED|ENCRYPTED PRIVATE KEY/.test(key);
-  const b64 = key.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
-  const raw = Buffer.from(b64, 'base64');
-  return raw.includes(Buffer.from('none'));
+/** Whether a private key file needs a passphrase (OpenSSH format: its cipher name is not "none"). */
+export function isEncryptedKey(key: string): boolean {
+  if (!key.includes('OPENSSH PRIVATE KEY')) return /Proc-Type: 4,ENCRYPTED|BEGIN ENCRYPTED PRIVATE KEY/.test(key);
+  const raw = Buffer.from(key.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+  const magic = 'openssh-key-v1\0';
+  if (raw.length < magic.length + 4 || raw.subarray(0, magic.length).toString('latin1') !== magic) return false;
+  const len = raw.readUInt32BE(magic.length);
+  return raw.subarray(magic.length + 4, magic.length + 4 + len).toString('latin1') !== 'none';
 }
 
 function classifyConnectError(e: Error & { code?: string; level?: string }, t: Target, label: string): Error {
@@ -323,7 +336,7 @@ function classifyConnectError(e: Error & { code?: string; level?: string }, t: T
   if (e.level === 'client-authentication' || /authentication methods failed/i.test(msg)) {
     return new AccessError(`authentication failed for ${t.user}@${label}${t.privateKeyFile ? ` with key ${t.privateKeyFile}` : ''}`);
   }
-  if (/passphrase|Encrypted private/i.test(msg)) return new AccessError(`the SSH key ${t.privateKeyFile} is encrypted: set SSH_KEY_PASSPHRASE or use an agent`);
+  if (/passphrase|Encrypted private|decrypt key|bad decrypt/i.test(msg)) return new AccessError(`the SSH key ${t.privateKeyFile} is encrypted and SSH_KEY_PASSPHRASE does not open it`);
   if (/Cannot parse privateKey|Unsupported key format/i.test(msg)) return new AccessError(`the SSH key ${t.privateKeyFile} is not a private key ssh2 can read: ${msg}`);
   if (e.code === 'ECONNREFUSED') return new UnreachableError(`nothing listens on ${label} (connection refused)`);
   if (e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH') return new UnreachableError(`${label} cannot be reached (${e.code})`);

@@ -128,7 +128,7 @@ export function writeScript(specs: WriteSpec[], stamp: string, keep = 5, tag = '
     '    chown --reference="$f" -- "$tmp"; chmod --reference="$f" -- "$tmp"\n' +
     `    cp -p -- "$f" "$f.${suffix}"\n` +
     `    ls -1d -- "$f".${tag}-* 2>/dev/null | sort | head -n -${keep} | while IFS= read -r old; do rm -f -- "$old"; done\n` +
-    '  else chmod 0644 -- "$tmp"\n' +
+    '  elif [ -z "$2" ]; then chmod 0644 -- "$tmp"\n' +
     '  fi\n' +
     '  if [ -n "$2" ]; then chmod "$2" -- "$tmp"; fi\n' +
     '  if [ -n "$3" ]; then chown -- "$3" "$tmp"; fi\n' +
@@ -143,6 +143,24 @@ export function writeScript(specs: WriteSpec[], stamp: string, keep = 5, tag = '
     stdin += Buffer.from(w.content).toString('base64') + '\n';
   }
   return { script: s, stdin };
+}
+
+/** Where writeScript keeps the backup of `path` for this stamp. */
+export function backupPath(path: string, stamp: string, tag = 'bak'): string {
+  return `${path}.${tag}-${stamp}`;
+}
+
+/**
+ * A script that puts files back as they were before this run: each from its backup (copied, then
+ * renamed over the file, so the restore is atomic too), or removed when the run created it.
+ */
+export function rollbackScript(entries: Array<{ path: string; backup?: string }>): string {
+  let s = 'set -e\n';
+  for (const e of entries) {
+    if (e.backup) s += `cp -p -- ${shq(e.backup)} ${shq(e.path + '.restore')} && mv -f -- ${shq(e.path + '.restore')} ${shq(e.path)}\n`;
+    else s += `rm -f -- ${shq(e.path)}\n`;
+  }
+  return s;
 }
 
 /** A backup stamp like 20261128T215012Z, sortable. */

@@ -9,6 +9,8 @@ export interface ReportOptions {
   verbose: boolean;
   color: boolean;
   diff: boolean;
+  /** every task's messages on lines of their own, ok tasks' too (verify's findings) */
+  messageLines?: boolean;
   out?: NodeJS.WritableStream;
   err?: NodeJS.WritableStream;
 }
@@ -27,16 +29,61 @@ export class ConsoleReporter implements Reporter {
     return this.o.color ? C[color] + s + C.reset : s;
   }
   private line(s: string): void {
-    if (!this.o.json) this.out.write(s + '\n');
+    if (this.o.json) return;
+    this.clearProgress();
+    this.out.write(s + '\n');
+  }
+
+  // a transient status line on a terminal: which hosts are busy with which step, for how long
+  private running = new Map<string, { task: string; since: number }>();
+  private timer?: NodeJS.Timeout;
+  private shown = false;
+  private get progressOn(): boolean {
+    return !this.o.json && !!(this.err as NodeJS.WriteStream).isTTY && !process.env.CI;
+  }
+  private clearProgress(): void {
+    if (this.shown) this.err.write('\r\x1b[K');
+    this.shown = false;
+  }
+  private drawProgress(): void {
+    if (!this.running.size) return this.clearProgress();
+    const now = Date.now();
+    const [host, cur] = [...this.running].sort((a, b) => a[1].since - b[1].since)[0];
+    const secs = Math.floor((now - cur.since) / 1000);
+    const others = this.running.size > 1 ? ` (+${this.running.size - 1} more host${this.running.size > 2 ? 's' : ''} busy)` : '';
+    const text = `… ${host}: ${cur.task}${secs >= 1 ? ` ${secs}s` : ''}${others}`;
+    const width = (this.err as NodeJS.WriteStream).columns || 100;
+    this.err.write('\r\x1b[K' + this.c('dim', text.slice(0, width - 1)));
+    this.shown = true;
+  }
+  taskStart(host: string, task: string): void {
+    if (!this.progressOn) return;
+    this.running.set(host, { task, since: Date.now() });
+    if (!this.timer) {
+      this.timer = setInterval(() => this.drawProgress(), 250);
+      this.timer.unref();
+    }
+  }
+  hostDone(host: string): void {
+    this.running.delete(host);
+  }
+  stopProgress(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.running.clear();
+    this.clearProgress();
   }
   command(host: string, line: string): void {
+    if (this.o.verbose && !this.o.json) this.clearProgress();
     if (this.o.verbose && !this.o.json) this.err.write(this.c('dim', `${host}: $ ${line.trim().split('\n').join('\n    ')}`) + '\n');
   }
   taskResult(r: TaskResult): void {
+    this.running.delete(r.host);
     const colour = r.status === 'ok' ? 'green' : r.status === 'changed' ? 'yellow' : r.status === 'failed' ? 'red' : 'cyan';
     const head = `${this.c(colour, r.status.padEnd(7))} ${r.host}: ${r.task}`;
-    const detail = r.error ? ` — ${r.error}` : r.messages.length && (r.status !== 'ok' || this.o.verbose) ? ` (${r.messages.join('; ')})` : '';
+    const detail = r.error ? ` — ${r.error}` : !this.o.messageLines && r.messages.length && (r.status !== 'ok' || this.o.verbose) ? ` (${r.messages.join('; ')})` : '';
     this.line(head + (r.error ? this.c('red', detail) : detail));
+    if (this.o.messageLines) for (const m of r.messages) this.line(`  ${r.host}: ${m}`);
     for (const w of r.warnings) this.line(this.c('yellow', `  [WARNING] ${r.host}: ${w}`));
     if (this.o.diff) for (const d of r.diffs) this.line(colourDiff(d, this.o.color));
   }
@@ -45,6 +92,7 @@ export class ConsoleReporter implements Reporter {
     this.line(`${this.c('red', 'unreachable')} ${host}: ${message}`);
   }
   recap(stats: Map<string, HostStats>, extra?: { interrupted?: boolean }): void {
+    this.stopProgress();
     if (this.o.json) return;
     this.line('');
     this.line(this.c('bold', 'RECAP'));
@@ -77,7 +125,7 @@ export function jsonReport(command: string, stats: Map<string, HostStats>, resul
     hosts[host] = {
       ...s,
       unreachable_reason: unreachable.get(host),
-      tasks: results.filter((r) => r.host === host).map((r) => ({ task: r.task, status: r.status, messages: r.messages, warnings: r.warnings, diffs: r.diffs, error: r.error })),
+      tasks: results.filter((r) => r.host === host).map((r) => ({ task: r.task, status: r.status, messages: r.messages, warnings: r.warnings, diffs: r.diffs, error: r.error, ...(r.facts ? { facts: r.facts } : {}) })),
     };
   }
   return JSON.stringify({ command, ...extra, hosts }, null, 2) + '\n';

@@ -239,6 +239,7 @@ async function runHost(
 ): Promise<void> {
   const host = plan.name;
   const notified = new Set<string>();
+  const written = new Map<string, string | undefined>();
 
   const record = (task: string, status: TaskStatus, ctx: TaskCtx, error?: string) => {
     const r: TaskResult = {
@@ -249,6 +250,7 @@ async function runHost(
       warnings: ctx.warnings.map(opts.mask),
       diffs: ctx.diffs.map(opts.mask),
       error: error === undefined ? undefined : opts.mask(error),
+      ...(ctx.facts ? { facts: JSON.parse(opts.mask(JSON.stringify(ctx.facts))) as Record<string, unknown> } : {}),
     };
     results.push(r);
     if (status === 'ok') st.ok++;
@@ -311,7 +313,10 @@ async function runHost(
         if (!todo.length) return;
         ctx.changed = true;
         if (opts.check) return;
-        await conn.write(todo, opts.keepBackups);
+        const existed = todo.map((s) => !!cache.get(s.path)?.exists);
+        const done = await conn.write(todo, existed, opts.keepBackups);
+        // the first version of each file this run replaced is the one a rollback restores
+        for (const d of done) if (!written.has(d.path)) written.set(d.path, d.backup);
         for (const s of todo) {
           const content = Buffer.from(s.content);
           const prev = cache.get(s.path);
@@ -363,8 +368,19 @@ async function runHost(
       peer(name) {
         return peerHandle(name);
       },
+      async rollback() {
+        if (opts.check || !written.size) return [];
+        const entries = [...written].map(([path, backup]) => ({ path, backup })).reverse();
+        await conn.rollback(entries);
+        written.clear();
+        cache.clear();
+        return entries.map((e) => e.path);
+      },
       secret(v) {
         registerSecret(v, opts.addSecret);
+      },
+      facts(values) {
+        ctx.facts = { ...ctx.facts, ...values };
       },
     };
   };
@@ -397,6 +413,7 @@ interface TaskCtx {
   messages: string[];
   warnings: string[];
   diffs: string[];
+  facts?: Record<string, unknown>;
 }
 function newCtx(): TaskCtx {
   return { changed: false, messages: [], warnings: [], diffs: [] };

@@ -83,8 +83,12 @@ export interface HostHandle {
   /** mark the task changed without a write (e.g. a command run) */
   changed(message?: string): void;
   peer(name: string): PeerHandle;
+  /** put back every file this run wrote on this host, as it was before (from the backups) */
+  rollback(): Promise<string[]>;
   /** remember a secret value so that it is masked in every output */
   secret(value: string): void;
+  /** structured results of the task (merged), in the task's result and the --json report */
+  facts(values: Record<string, unknown>): void;
 }
 
 export interface Task {
@@ -117,4 +121,6 @@ export interface TaskResult {
   warnings: string[];
   diffs: string[];
   error?: string;
+  /** what the task recorded with h.facts() */
+  facts?: Record<string, unknown>;
 }

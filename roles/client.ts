@@ -2,6 +2,9 @@
 //   1. sendmail is installed
 //   2. copy the server's certificate and key (as sendmail-client.crt, sendmail-server.crt and
 //      sendmail-common.key; root:smmsp, 0644 / 0640)
+//      (per-laptop mode instead: the laptop's own key, made on it, a certificate signed by the
+//      server's laptop CA, a copy of the server's certificate, and defines naming them; the
+//      server's key must not stay on the laptop; see steps/per-laptop.ts)
 //   3. include(`/etc/mail/tls/starttls.m4') in sendmail.mc
 //   4. the laptop's SMART_HOST is its server (a warning, or set with --set-smarthost)
 //   5. make -C /etc/mail and reload sendmail, once, when anything changed
@@ -12,6 +15,8 @@ import { copyServerCertificate } from './steps/certs.js';
 import { includeStarttls, smartHostTask } from './steps/mc-tasks.js';
 import { laptopServer } from './steps/server-of.js';
 import { certInfo } from './steps/dn.js';
+import { laptopHasServerCertificate, laptopOwnCertificate, laptopUsesOwnCertificate, perLaptopClientProbes, serverKeyNotOnLaptop } from './steps/per-laptop.js';
+import { LAPTOP_CLIENT_CERT, LAPTOP_CLIENT_KEY, RELAY_SERVER_CERT } from './steps/laptop-ca.js';
 
 /** The server's host name as its certificate names it (CN), for the SMART_HOST check. */
 async function serverFqdn(h: HostHandle): Promise<string | undefined> {
@@ -28,10 +33,23 @@ export const clientRole: Role = {
       { path: CLIENT_CERT },
       { path: SERVER_CERT },
       { path: COMMON_KEY, digestOnly: true, secret: true },
+      { path: LAPTOP_CLIENT_CERT },
+      { path: LAPTOP_CLIENT_KEY, digestOnly: true, secret: true },
+      { path: RELAY_SERVER_CERT },
     ],
-    probes: sendmailProbes,
+    probes: { ...sendmailProbes, ...perLaptopClientProbes },
   }),
-  tasks: [sendmailInstalled, copyServerCertificate, includeStarttls, smartHostTask(laptopServer, serverFqdn), configurationIsCurrent],
+  tasks: [
+    sendmailInstalled,
+    copyServerCertificate,
+    serverKeyNotOnLaptop,
+    laptopOwnCertificate,
+    laptopHasServerCertificate,
+    includeStarttls,
+    laptopUsesOwnCertificate,
+    smartHostTask(laptopServer, serverFqdn),
+    configurationIsCurrent,
+  ],
   handlers: [rebuild, reload],
 };
 

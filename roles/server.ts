@@ -4,6 +4,8 @@
 //   3. the server asks for client certificates (no V in confTLS_SRV_OPTIONS)
 //   4. FEATURE(`access_db') is on
 //   5. CERTISSUER:<issuer of the server's certificate> RELAY in /etc/mail/access
+//      (per-laptop mode instead: the laptop CA, the confCACERT bundle, CERTISSUER:<CA> SUBJECT and
+//      CERTSUBJECT:<laptop> RELAY per paired laptop; see steps/per-laptop.ts)
 //   6. laptops can reach it (a warning when it listens on 127.0.0.1 only)
 //   7. make -C /etc/mail and reload sendmail, once, when anything changed
 import type { Role } from '../lib/types.js';
@@ -12,6 +14,8 @@ import { configurationIsCurrent, rebuild, reload, sendmailInstalled, sendmailPro
 import { certificatesExist } from './steps/update-tls.js';
 import { accessDbFeature, askForClientCertificates, includeStarttls, warnLoopbackOnly } from './steps/mc-tasks.js';
 import { accessLetsIssuerRelay } from './steps/access.js';
+import { accessForLaptops, laptopCaExists, serverTrustsLaptopCa } from './steps/per-laptop.js';
+import { LAPTOP_CA_CERT, LAPTOP_CA_KEY, RELAY_CA_BUNDLE } from './steps/laptop-ca.js';
 
 export const serverRole: Role = {
   name: 'server',
@@ -22,6 +26,9 @@ export const serverRole: Role = {
       { path: SENDMAIL_CONF },
       { path: SERVER_CERT },
       { path: COMMON_KEY, digestOnly: true, secret: true },
+      { path: LAPTOP_CA_CERT },
+      { path: LAPTOP_CA_KEY, digestOnly: true, secret: true },
+      { path: RELAY_CA_BUNDLE },
     ],
     probes: sendmailProbes,
   }),
@@ -32,6 +39,9 @@ export const serverRole: Role = {
     askForClientCertificates,
     accessDbFeature,
     accessLetsIssuerRelay,
+    laptopCaExists,
+    serverTrustsLaptopCa,
+    accessForLaptops,
     warnLoopbackOnly,
     configurationIsCurrent,
   ],

@@ -140,6 +140,16 @@ export interface PlayRequest {
   phases: HostPlan[][];
   /** extra flags for the roles (h.options) */
   options?: Record<string, unknown>;
+  /** hosts not in the phases that roles may read as peers */
+  peers?: Map<string, { vars: Record<string, unknown>; target: Target }>;
+  /** hosts whose unreachability is not an error (the exit code ignores it) */
+  unreachableOk?: string[];
+  /** replaces the task lines and recap (or --json report): the entry point shows the results itself */
+  /** called with the results before the exit code is computed (e.g. to print notes) */
+  onResult?: (result: PlayResult, unreachable: Map<string, string>) => void;
+  render?: (result: PlayResult, unreachable: Map<string, string>, opts: { json: boolean; color: boolean }) => string;
+  /** show every task's messages on lines of their own (verify) */
+  messageLines?: boolean;
 }
 
 /** Run the phases, print the report, and return the exit code. */
@@ -157,7 +167,8 @@ export async function play(req: PlayRequest): Promise<number> {
   }
   const kh = parseKnownHosts(khText, knownHostsFile);
   const color = !flags.json && !!process.stdout.isTTY && !process.env.NO_COLOR;
-  const reporter = new ConsoleReporter({ json: !!flags.json, verbose: !!flags.verbose, color, diff: !!flags.diff });
+  // with render, the reporter stays silent (json: true prints nothing until the end)
+  const reporter = new ConsoleReporter({ json: !!flags.json || !!req.render, verbose: !!flags.verbose, color, diff: !!flags.diff, messageLines: req.messageLines });
   const accepted: string[] = [];
   const controller = new AbortController();
   let signals = 0;
@@ -195,6 +206,7 @@ export async function play(req: PlayRequest): Promise<number> {
       signal: controller.signal,
       mask: secrets.mask,
       addSecret: (s) => secrets.add(s),
+      peers: req.peers,
     });
   } finally {
     process.off('SIGINT', sigint);
@@ -205,12 +217,15 @@ export async function play(req: PlayRequest): Promise<number> {
     appendFileSync(knownHostsFile, (khText && !khText.endsWith('\n') ? '\n' : '') + accepted.join('\n') + '\n');
     if (!flags.json) process.stdout.write(`recorded ${accepted.length} new host key(s) in ${knownHostsFile}\n`);
   }
-  if (flags.json) process.stdout.write(secrets.mask(jsonReport(req.command, result.stats, result.results, reporter.unreachable, { check: !!flags.check, interrupted: result.interrupted })));
+  if (req.render) process.stdout.write(secrets.mask(req.render(result, reporter.unreachable, { json: !!flags.json, color })));
+  else if (flags.json) process.stdout.write(secrets.mask(jsonReport(req.command, result.stats, result.results, reporter.unreachable, { check: !!flags.check, interrupted: result.interrupted })));
   else reporter.recap(result.stats, { interrupted: result.interrupted });
+  req.onResult?.(result, reporter.unreachable);
   if (result.interrupted) return EXIT.interrupted;
   const all = [...result.stats.values()];
   if (all.some((s) => s.failed)) return EXIT.failed;
-  if (all.some((s) => s.unreachable)) return EXIT.unreachable;
+  const ok = new Set(req.unreachableOk ?? []);
+  if ([...result.stats].some(([host, s]) => s.unreachable && !ok.has(host))) return EXIT.unreachable;
   return EXIT.ok;
 }
 

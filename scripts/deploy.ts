@@ -4,6 +4,8 @@ import { COMMON_HELP, GROUPS, groupOf, loadEnv, loadInventory, main, parseFlags,
 import { resolveHostSelection, type InventoryHost } from '../lib/inventory.js';
 import { serverRole } from '../roles/server.js';
 import { clientRole } from '../roles/client.js';
+import { pairingsOf, serverModes } from './pairing.js';
+import { PAIR_OPTION } from '../roles/steps/per-laptop.js';
 
 const HELP = `usage: npm run deploy -- [--host NAME]... [options]
 Applies the role of each host's group: the server role to hosts in ${GROUPS.servers}, the client
@@ -27,6 +29,10 @@ main(async () => {
   const servers = hosts.filter((h) => groupOf(inv, h) === 'server');
   const laptops = hosts.filter((h) => groupOf(inv, h) === 'laptop');
   laptops.forEach((l) => serverOfLaptop(inv, l)); // every laptop has a server, before anything is contacted
+  serverModes(inv);
+  // the server's side of pairing (per-laptop mode: a CERTSUBJECT line per laptop) is written in the
+  // server's own run: deploy pairs the laptops it deploys
+  const pairings = pairingsOf(inv, laptops);
   const phases = [servers.map((h) => planFor(inv, h, serverRole)), laptops.map((h) => planFor(inv, h, clientRole))].filter((p) => p.length);
-  return play({ command: 'deploy', flags, inventory: inv, phases });
+  return play({ command: 'deploy', flags, inventory: inv, phases, options: { [PAIR_OPTION]: pairings } });
 });

@@ -4,11 +4,16 @@ import { COMMON_HELP, GROUPS, loadEnv, loadInventory, main, parseFlags, planFor,
 import { resolveHostSelection } from '../lib/inventory.js';
 import { serverRole } from '../roles/server.js';
 import { clientRole } from '../roles/client.js';
+import { pairingsOf, serverModes } from './pairing.js';
+import { PAIR_OPTION } from '../roles/steps/per-laptop.js';
 
 const HELP = `usage: npm run pair -- LAPTOP... | --all [options]
 Pairs laptops with their server: deploys the server side (the server role), then gives each laptop
 the server's certificate and key and the include in its sendmail.mc (the client role). Run it
 again after the server's certificates were regenerated.
+With tls_mode: per-laptop in the server's vars, each laptop instead makes its own key, gets a
+certificate from the server's laptop CA, and the server gets a CERTSUBJECT line for it (named by
+the laptop's fqdn var, else its inventory name).
   --all                      every laptop in the inventory
 ${COMMON_HELP}`;
 
@@ -19,16 +24,21 @@ main(async () => {
     process.stdout.write(HELP + '\n');
     return 0;
   }
+  // `npm run pair --all` (without --) hands --all to npm, which passes it on as npm_config_all
+  if (process.env.npm_config_all === 'true' && !positionals.length) flags.all = true;
   const inv = loadInventory(flags);
   if (!positionals.length && !flags.all) throw new UsageError(`name the laptops to pair, or --all (known ${GROUPS.laptops}: ${(inv.groups.get(GROUPS.laptops)?.hosts ?? []).join(', ') || 'none'})`);
   if (positionals.length && flags.all) throw new UsageError('give laptop names or --all, not both');
   const laptops = resolveHostSelection(inv, flags.all ? [] : positionals, GROUPS.laptops);
   const serverNames = [...new Set(laptops.map((l) => serverOfLaptop(inv, l)))];
   const servers = resolveHostSelection(inv, serverNames, GROUPS.servers);
+  serverModes(inv);
+  const pairings = pairingsOf(inv, laptops);
   return play({
     command: 'pair',
     flags,
     inventory: inv,
     phases: [servers.map((h) => planFor(inv, h, serverRole)), laptops.map((h) => planFor(inv, h, clientRole))],
+    options: { [PAIR_OPTION]: pairings },
   });
 });

@@ -190,3 +190,13 @@ export function removeAccessEntry(text: string, id: string): string {
   if (drop.size === 0) return text;
   return join({ ...s, lines: s.lines.filter((_, i) => !drop.has(i)) });
 }
+
+/** The ids of every entry the tool marked in the text, in file order (each once). */
+export function accessEntryIds(text: string): string[] {
+  const ids: string[] = [];
+  for (const l of split(text).lines) {
+    const id = markerId(l);
+    if (id !== undefined && id !== '' && !ids.includes(id)) ids.push(id);
+  }
+  return ids;
+}

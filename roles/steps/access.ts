@@ -7,6 +7,7 @@ import { accessLine, brokenHowtoLines, ensureAccessEntry } from './access-file.j
 import { certIssuerKey } from './dn.js';
 import { ACCESS, SERVER_CERT } from './paths.js';
 import { REBUILD } from './sendmail.js';
+import { tlsMode } from './tls-mode.js';
 
 export const SERVER_ISSUER_ID = 'server-issuer';
 
@@ -25,6 +26,7 @@ export async function ensureAccessLine(h: HostHandle, id: string, line: string):
 export const accessLetsIssuerRelay: Task = {
   name: "the access map lets the server certificate's issuer relay",
   async run(h) {
+    if (tlsMode(h.vars, h.name) === 'per-laptop') return; // the per-laptop task removes this line
     const [cert] = await h.files([SERVER_CERT]);
     if (!cert.exists) {
       if (h.checkMode) return h.say(`would add the CERTISSUER line once ${SERVER_CERT} exists`);

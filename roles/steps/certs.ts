@@ -6,6 +6,7 @@ import { CLIENT_CERT, COMMON_KEY, SERVER_CERT } from './paths.js';
 import { RELOAD } from './sendmail.js';
 import { laptopServer } from './server-of.js';
 import { certInfo } from './dn.js';
+import { tlsMode } from './tls-mode.js';
 
 const CERT_MODE = 0o644;
 const KEY_MODE = 0o640;
@@ -26,6 +27,7 @@ export const copyServerCertificate: Task = {
   name: "copy the server's certificate and key to the laptop",
   async run(h: HostHandle) {
     const server = h.peer(laptopServer(h));
+    if (tlsMode(server.vars, server.name) === 'per-laptop') return; // the laptop gets its own (per-laptop.ts)
     const [scert, skey] = await server.files([SERVER_CERT, { path: COMMON_KEY, digestOnly: true, secret: true }]);
     if (!scert.exists || !skey.exists) {
       throw new Error(`${server.name} has no ${!scert.exists ? SERVER_CERT : COMMON_KEY}: deploy the server first (npm run deploy -- --host ${server.name})`);
@@ -45,7 +47,11 @@ export const copyServerCertificate: Task = {
       { path: CLIENT_CERT, content: scert.content!, mode: CERT_MODE, owner: 'root', group: 'smmsp' },
       { path: SERVER_CERT, content: scert.content!, mode: CERT_MODE, owner: 'root', group: 'smmsp' },
     ];
-    if (stale.key || lkey.mode !== KEY_MODE || lkey.group !== 'smmsp' || lkey.owner !== 'root') {
+    if (stale.key && h.checkMode) {
+      // say what would change without reading the key itself
+      await h.write(writes);
+      h.changed(`update ${COMMON_KEY} (secret content; not shown)`);
+    } else if (stale.key || lkey.mode !== KEY_MODE || lkey.group !== 'smmsp' || lkey.owner !== 'root') {
       // only now read the key itself, once per run for all laptops
       const [key] = await server.files([{ path: COMMON_KEY, secret: true }]);
       await h.write([...writes, { path: COMMON_KEY, content: key.content!, mode: KEY_MODE, owner: 'root', group: 'smmsp', secret: true }]);

@@ -40,10 +40,44 @@ export const configurationIsCurrent: Task = {
   },
 };
 
+const LAST_GOOD_CF = '/etc/mail/.sendmail.cf.last-good';
+const CF_ERRORS = '/etc/mail/sendmail.cf.errors';
+
+/**
+ * make -C /etc/mail with a safety net. Debian's Makefile installs sendmail.cf even when m4 fails
+ * (its errors go to sendmail.cf.errors), so success is: make exits 0 and left no errors file.
+ * On failure the previous sendmail.cf is put back (sendmail keeps running it; nothing reloads).
+ */
+export const SAFE_MAKE =
+  `cp -p ${SENDMAIL_CF} ${LAST_GOOD_CF} 2>/dev/null; rm -f ${CF_ERRORS}\n` +
+  `out=$(make -C /etc/mail 2>&1); rc=$?\n` +
+  `if [ $rc -ne 0 ] || [ -s ${CF_ERRORS} ]; then\n` +
+  `  printf '%s\\n' "$out" >&2; [ -s ${CF_ERRORS} ] && cat ${CF_ERRORS} >&2\n` +
+  `  if [ -f ${LAST_GOOD_CF} ]; then mv -f ${LAST_GOOD_CF} ${SENDMAIL_CF}; fi\n` +
+  `  exit 1\n` +
+  `fi\n` +
+  `rm -f ${LAST_GOOD_CF}\n`;
+
+/** The lines of make/m4 output worth showing: sendmail's own error text. */
+export function makeErrors(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const errs = lines.filter((l) => /error|cannot|\*\*\*|m4:|makemap|No such/i.test(l) && !/^Updating|^Disabling|^Reading|^Creating/.test(l));
+  return (errs.length ? errs : lines).slice(0, 6).join(' | ');
+}
+
 export const rebuild: Handler = {
   name: REBUILD,
   async run(h: HostHandle) {
-    await h.run(['make', '-C', '/etc/mail'], { changes: true });
+    const r = await h.run({ script: SAFE_MAKE }, { changes: true, check: false, describe: 'make -C /etc/mail' });
+    if (r.code === 0) return;
+    const restored = await h.rollback();
+    // access.db from the restored access file; sendmail.cf was put back by SAFE_MAKE itself
+    if (restored.includes(ACCESS)) await h.run(['make', '-C', '/etc/mail', ACCESS_DB], { check: false, describe: 'make -C /etc/mail access.db' });
+    throw new Error(
+      `make -C /etc/mail failed on ${h.name}: ${makeErrors(r.stderr)}; ` +
+        (restored.length ? `restored ${restored.join(', ')} from their backups and ` : '') +
+        `kept the previous sendmail.cf; sendmail still runs the last good configuration`,
+    );
   },
 };
 

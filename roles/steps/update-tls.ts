@@ -7,8 +7,9 @@ import { certInfo } from './dn.js';
 
 /** Debian's update_tls does nothing unless HANDS_OFF="No" (the default) in sendmail.conf. */
 export function handsOff(sendmailConf: string): boolean {
-  const m = /^\s*HANDS_OFF\s*=\s*"?([^"\s#]*)"?/m.exec(sendmailConf);
-  return m ? m[1].toLowerCase() !== 'no' : false;
+  // a shell fragment: the last assignment wins
+  const all = [...sendmailConf.matchAll(/^\s*HANDS_OFF\s*=\s*"?([^"\s#;]*)"?/gm)];
+  return all.length ? all[all.length - 1][1].toLowerCase() !== 'no' : false;
 }
 
 /** What to do about the certificates: nothing, create what is missing, or regenerate everything. */

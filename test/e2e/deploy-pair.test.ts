@@ -65,8 +65,12 @@ test('deploy and pair', { timeout: 15 * 60_000 }, async (t) => {
     const cf1 = mtimeOf('laptop1', 'etc/mail/sendmail.cf');
     const pid = readFileSync(join(hostRoot('mailserver'), 'run/sendmail/mta/sendmail.pid'), 'utf8').split('\n')[0];
     const sums = { mailserver: etcMailSums('mailserver'), laptop1: etcMailSums('laptop1') };
-    const d = await tool('deploy', ['--host', 'mailserver']);
-    const p = await tool('pair', ['laptop1']);
+    // the inventory and known_hosts from the environment, then from a .env file
+    const envDir = mkdtempSync(join(tmpdir(), 'str-env-'));
+    writeFileSync(join(envDir, '.env'), `INVENTORY=${labPaths.inventory}\nKNOWN_HOSTS=${labPaths.knownHosts}\n`);
+    const d = await tool('deploy', ['--host', 'mailserver'], { lab: false, env: { INVENTORY: labPaths.inventory, KNOWN_HOSTS: labPaths.knownHosts } });
+    const p = await tool('pair', ['laptop1'], { lab: false, cwd: envDir });
+    rmSync(envDir, { recursive: true, force: true });
     assert.equal(d.code, 0, d.stdout + d.stderr);
     assert.equal(p.code, 0, p.stdout + p.stderr);
     assert.deepEqual(recap(d.stdout).mailserver, { ok: recap(d.stdout).mailserver.ok, changed: 0, failed: 0, unreachable: 0 }, d.stdout);

@@ -14,11 +14,11 @@ export interface ToolResult {
 const root = new URL('../../../', import.meta.url).pathname;
 
 /** node dist/scripts/<script>.js with the lab's inventory and known_hosts unless overridden. */
-export function tool(script: string, args: string[] = [], opts: { env?: Record<string, string>; lab?: boolean; timeoutMs?: number } = {}): Promise<ToolResult> {
+export function tool(script: string, args: string[] = [], opts: { env?: Record<string, string>; lab?: boolean; timeoutMs?: number; cwd?: string } = {}): Promise<ToolResult> {
   const labArgs = opts.lab === false ? [] : ['-i', labPaths.inventory, '--known-hosts', labPaths.knownHosts];
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [join(root, 'dist', 'scripts', `${script}.js`), ...labArgs, ...args], {
-      cwd: root,
+      cwd: opts.cwd ?? root,
       env: { ...process.env, NO_COLOR: '1', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -65,4 +65,37 @@ export function etcMailSums(host: string): Record<string, string> {
 /** mtime (ms) of a file inside a lab host. */
 export function mtimeOf(host: string, path: string): number {
   return statSync(join(hostRoot(host), path)).mtimeMs;
+}
+
+/**
+ * Run an entry point and send `signal` to it as soon as its output matches `trigger` (e.g. a task
+ * line): the run is cut at that point. Resolves with what it printed and whether the trigger fired.
+ */
+export function toolKilledAt(script: string, args: string[], trigger: RegExp, signal: NodeJS.Signals = 'SIGKILL', onTrigger?: () => Promise<void> | void): Promise<ToolResult & { fired: boolean }> {
+  const labArgs = ['-i', labPaths.inventory, '--known-hosts', labPaths.knownHosts];
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [join(root, 'dist', 'scripts', `${script}.js`), ...labArgs, ...args], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let fired = false;
+    const check = () => {
+      if (!fired && trigger.test(stdout + stderr)) {
+        fired = true;
+        if (onTrigger) void Promise.resolve(onTrigger()).catch(() => undefined);
+        else p.kill(signal);
+      }
+    };
+    p.stdout.on('data', (d) => ((stdout += d), check()));
+    p.stderr.on('data', (d) => ((stderr += d), check()));
+    const timer = setTimeout(() => p.kill('SIGKILL'), 180_000);
+    p.on('error', reject);
+    p.on('close', (code, sig) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (sig ? 128 + (sig === 'SIGKILL' ? 9 : 15) : -1), stdout, stderr, fired });
+    });
+  });
 }

@@ -9,6 +9,7 @@
 //   .../hosts/<name>/{upper,work,merged}            the running host's overlay (merged = hostRoot(name))
 //   .../hosts/<name>/{pid,console.log,boot.sh}
 import { spawn } from 'node:child_process';
+import { lookup } from 'node:dns/promises';
 import {
   closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, chmodSync,
 } from 'node:fs';
@@ -21,7 +22,7 @@ import {
   BRIDGE, DEFAULT_HOSTS, HOSTS_DIR, LAB_DOMAIN, NETNS_PREFIX, RUNTIME_DIR, VETH_PREFIX, bridgeAddress, checkHostName,
   hostAddress, hostDir, hostFqdn, hostOctet, hostRoot, labNet, labPaths, netnsName, rootfsDir, sortHosts, vethName,
 } from './config.js';
-import { ensureRootfs, rootfsReady } from './rootfs.js';
+import { debianMirror, ensureRootfs, rootfsReady } from './rootfs.js';
 
 export { labPaths, hostRoot, hostAddress, hostFqdn, DEFAULT_HOSTS, LAB_DOMAIN } from './config.js';
 
@@ -246,6 +247,22 @@ async function checkRangeFree(net: string): Promise<void> {
         throw new Error(`lab: ${net}.0/24 overlaps address ${a.local}/${a.prefixlen} on ${l.ifname}; choose another range with LAB_NET=a.b.c`);
       }
     }
+  }
+}
+
+/**
+ * Warn when the Debian mirror of the machine's apt sources resolves into the lab's range: while the
+ * lab is up, the bridge's route takes that address, so apt and debootstrap cannot reach the mirror
+ * (seen on this workplace, where the mirror's proxy answers at an address in 203.0.113.0/24).
+ */
+async function warnMirrorInRange(net: string): Promise<void> {
+  try {
+    const host = new URL(debianMirror()).hostname;
+    const addrs = await lookup(host, { all: true, family: 4 });
+    const hit = addrs.find((a) => overlaps(`${a.address}/32`, net));
+    if (hit) log(`lab: warning: the apt mirror ${host} resolves to ${hit.address}, inside ${net}.0/24: while the lab is up this machine cannot reach it (install packages first, or pick another LAB_NET)`);
+  } catch {
+    /* no mirror or no resolver: nothing to warn about */
   }
 }
 
@@ -640,6 +657,7 @@ export async function labUp(hosts: string[] = DEFAULT_HOSTS): Promise<string[]> 
       rmSync(STATE_FILE, { force: true });
       await checkRangeFree(net);
       if (!rootfsReady()) await ensureRootfs(log);
+      await warnMirrorInRange(net);
     } else {
       await checkRangeFree(net);
     }

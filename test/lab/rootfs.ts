@@ -9,7 +9,13 @@ import { cacheDir, rootfsDir } from './config.js';
 export const DEBOOTSTRAP_PACKAGES = [
   'openssh-server', 'sendmail', 'sendmail-bin', 'sendmail-cf', 'openssl', 'make', 'm4', 'busybox-syslogd',
   'iproute2', 'procps', 'netbase', 'ca-certificates',
+  // sudo: the tests of ansible_become (a non-root user that becomes root)
+  'sudo',
 ];
+/** What the complete-marker holds: the preparation's version and the package list it was built with. */
+function markerText(): string {
+  return `${PREPARE_VERSION}\n${DEBOOTSTRAP_PACKAGES.join(',')}`;
+}
 /** Bump when prepareRootfs changes, so a cached rootfs gets prepared again. */
 const PREPARE_VERSION = '1';
 const DEBOOTSTRAP_MARKER = '.strlab-debootstrap-complete';
@@ -78,7 +84,7 @@ export function debianMirror(root = '/etc/apt'): string {
 
 export function rootfsReady(): boolean {
   const f = join(rootfsDir(), COMPLETE_MARKER);
-  return existsSync(f) && readFileSync(f, 'utf8').trim() === PREPARE_VERSION;
+  return existsSync(f) && readFileSync(f, 'utf8').trim() === markerText();
 }
 
 function edit(file: string, fn: (s: string) => string): void {
@@ -113,11 +119,17 @@ export function prepareRootfs(dir: string): void {
 export async function ensureRootfs(log: (s: string) => void = console.error): Promise<string> {
   const final = rootfsDir();
   if (rootfsReady()) return final;
-  if (existsSync(join(final, COMPLETE_MARKER))) {
+  const built = existsSync(join(final, COMPLETE_MARKER)) ? readFileSync(join(final, COMPLETE_MARKER), 'utf8').trim().split('\n') : undefined;
+  if (built && built[1] !== DEBOOTSTRAP_PACKAGES.join(',')) {
+    // built with another package list: build again (no host uses it: the caller only builds when no lab runs)
+    log('lab: the cached rootfs was built with other packages; building it again');
+    rmSync(final, { recursive: true, force: true });
+    rmSync(final + '.tmp', { recursive: true, force: true });
+  } else if (built) {
     // Prepared by an older version of this code: prepare again, in place (no host uses it: the caller
     // only builds when no lab is running).
     prepareRootfs(final);
-    writeFileSync(join(final, COMPLETE_MARKER), PREPARE_VERSION + '\n');
+    writeFileSync(join(final, COMPLETE_MARKER), markerText() + '\n');
     return final;
   }
   mkdirSync(cacheDir(), { recursive: true });
@@ -139,7 +151,7 @@ export async function ensureRootfs(log: (s: string) => void = console.error): Pr
     log(`lab: debootstrap took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   prepareRootfs(tmp);
-  writeFileSync(join(tmp, COMPLETE_MARKER), PREPARE_VERSION + '\n');
+  writeFileSync(join(tmp, COMPLETE_MARKER), markerText() + '\n');
   rmSync(final, { recursive: true, force: true });
   renameSync(tmp, final);
   return final;

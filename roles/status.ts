@@ -1,0 +1,81 @@
+// `status`: read-only roles. Each host's one task reads what it presents (and, for a laptop, what
+// its server trusts, as a peer) and records the verdict with h.facts(); nothing is written.
+import type { Role } from '../lib/types.js';
+import { ACCESS, CLIENT_CERT, COMMON_KEY, SERVER_CERT } from './steps/paths.js';
+import { LAPTOP_CA_CERT, LAPTOP_CLIENT_CERT, LAPTOP_CLIENT_KEY, RELAY_CA_BUNDLE, RELAY_SERVER_CERT, caBundle } from './steps/laptop-ca.js';
+import { laptopCommonName, tlsMode } from './steps/tls-mode.js';
+import { laptopStatus, serverStatus } from './steps/status.js';
+import { laptopServer } from './steps/server-of.js';
+import { perLaptopClientProbes } from './steps/per-laptop.js';
+
+const text = (f: { exists: boolean; content?: Buffer }) => (f.exists && f.content ? f.content.toString('utf8') : undefined);
+const sha = (f: { exists: boolean; sha256?: string }) => (f.exists ? f.sha256 : undefined);
+
+export const STATUS_TASK = 'status';
+
+export const serverStatusRole: Role = {
+  name: 'server (status)',
+  gather: () => ({ files: [{ path: SERVER_CERT }, { path: LAPTOP_CA_CERT }, { path: ACCESS }, { path: RELAY_CA_BUNDLE }], probes: {} }),
+  tasks: [
+    {
+      name: STATUS_TASK,
+      async run(h) {
+        const mode = tlsMode(h.vars, h.name);
+        const [cert, ca, access, bundle] = await h.files([SERVER_CERT, LAPTOP_CA_CERT, ACCESS, RELAY_CA_BUNDLE]);
+        let expectedBundle: string | undefined;
+        try {
+          expectedBundle = text(cert) && text(ca) ? caBundle(text(cert)!, text(ca)!) : undefined;
+        } catch {
+          expectedBundle = undefined;
+        }
+        h.facts({ status: serverStatus({ mode, serverCertPem: text(cert), caCertPem: text(ca), accessText: text(access), bundleText: text(bundle), expectedBundle }) });
+      },
+    },
+  ],
+  handlers: [],
+};
+
+export const laptopStatusRole: Role = {
+  name: 'laptop (status)',
+  gather: () => ({
+    files: [
+      { path: CLIENT_CERT },
+      { path: LAPTOP_CLIENT_CERT },
+      { path: RELAY_SERVER_CERT, digestOnly: true },
+      { path: COMMON_KEY, digestOnly: true, secret: true },
+      { path: LAPTOP_CLIENT_KEY, digestOnly: true, secret: true },
+    ],
+    probes: { laptopPublicKey: perLaptopClientProbes.laptopPublicKey },
+  }),
+  tasks: [
+    {
+      name: STATUS_TASK,
+      async run(h) {
+        const server = h.peer(laptopServer(h));
+        const mode = tlsMode(server.vars, server.name);
+        const [scert, skey, ca, access] = await server.files([SERVER_CERT, { path: COMMON_KEY, digestOnly: true, secret: true }, LAPTOP_CA_CERT, ACCESS]);
+        const [ccert, lcert, relayCopy, key] = await h.files([CLIENT_CERT, LAPTOP_CLIENT_CERT, { path: RELAY_SERVER_CERT, digestOnly: true }, { path: COMMON_KEY, digestOnly: true, secret: true }]);
+        const presented = mode === 'shared-key' ? ccert : lcert;
+        h.facts({
+          status: laptopStatus({
+            name: h.name,
+            cn: laptopCommonName(h.name, h.vars),
+            server: server.name,
+            mode,
+            certPem: text(presented),
+            certSha: sha(presented),
+            keySha: sha(key),
+            serverCertPem: text(scert),
+            serverCertSha: sha(scert),
+            serverKeySha: sha(skey),
+            caCertPem: text(ca),
+            publicKeyPem: h.probe('laptopPublicKey').stdout.trim() || undefined,
+            relayServerCertSha: sha(relayCopy),
+            accessText: text(access),
+          }),
+        });
+      },
+    },
+  ],
+  handlers: [],
+};

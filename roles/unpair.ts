@@ -1,0 +1,58 @@
+// `unpair` in per-laptop mode: the server forgets the laptop (its CERTSUBJECT line goes; make
+// rebuilds access.db and sendmail reopens it, no reload), and the laptop loses its certificate
+// and the defines naming it (when it can be reached).
+import type { Role, Task } from '../lib/types.js';
+import { ACCESS, SENDMAIL_MC, SERVER_CERT } from './steps/paths.js';
+import { configurationIsCurrent, rebuild, reload, RELOAD, sendmailInstalled, sendmailProbes } from './steps/sendmail.js';
+import { findAccessEntry, removeAccessEntry } from './steps/access-file.js';
+import { laptopEntryId, pairingsFor } from './steps/tls-mode.js';
+import { LAPTOP_DEFINES, UNPAIR_OPTION } from './steps/per-laptop.js';
+import { LAPTOP_CA_CERT, LAPTOP_CLIENT_CERT } from './steps/laptop-ca.js';
+import { REBUILD } from './steps/sendmail.js';
+import { editSendmailMc } from './steps/mc-tasks.js';
+import { removeDefine } from './steps/sendmail-mc.js';
+
+const forgetLaptops: Task = {
+  name: "the access map no longer lets the unpaired laptops relay",
+  async run(h) {
+    const [access] = await h.files([ACCESS]);
+    const before = access.exists ? access.content!.toString('utf8') : '';
+    let after = before;
+    for (const p of pairingsFor(h.options, UNPAIR_OPTION, h.name)) {
+      const id = laptopEntryId(p.name);
+      if (findAccessEntry(after, id)) h.say(`removed ${p.name}'s line`);
+      else h.say(`${p.name} had no line`);
+      after = removeAccessEntry(after, id);
+    }
+    if (after === before) return;
+    await h.write([{ path: ACCESS, content: after }]);
+    h.notify(REBUILD);
+  },
+};
+
+export const serverUnpairRole: Role = {
+  name: 'server (unpair)',
+  gather: () => ({ files: [{ path: SENDMAIL_MC }, { path: ACCESS }, { path: SERVER_CERT }, { path: LAPTOP_CA_CERT }], probes: sendmailProbes }),
+  tasks: [sendmailInstalled, forgetLaptops, configurationIsCurrent],
+  handlers: [rebuild, reload],
+};
+
+const dropOwnCertificate: Task = {
+  name: "the laptop no longer presents its certificate",
+  async run(h) {
+    await editSendmailMc(h, (mc) => LAPTOP_DEFINES.reduce((t, [macro, value]) => removeDefine(t, macro, value), mc));
+    const [cert] = await h.files([LAPTOP_CLIENT_CERT]);
+    if (cert.exists) {
+      // removed, not backed up: a backup would keep what unpair takes away
+      await h.run(['rm', '-f', '--', LAPTOP_CLIENT_CERT], { changes: true });
+      h.notify(RELOAD);
+    }
+  },
+};
+
+export const laptopUnpairRole: Role = {
+  name: 'laptop (unpair)',
+  gather: () => ({ files: [{ path: SENDMAIL_MC }, { path: LAPTOP_CLIENT_CERT }], probes: sendmailProbes }),
+  tasks: [sendmailInstalled, dropOwnCertificate, configurationIsCurrent],
+  handlers: [rebuild, reload],
+};

@@ -1,0 +1,88 @@
+// `verify`: proves a laptop's pairing from the laptop itself, without sending mail and without
+// changing anything: an SMTP session to its server with STARTTLS and the certificate and key the
+// laptop's sendmail presents, EHLO, MAIL FROM, RCPT TO an outside address, then RSET and QUIT.
+// The task fails (exit 2) when the server does not accept the recipient (e.g. Relaying denied).
+import type { HostHandle, Role, Task } from '../lib/types.js';
+import { SENDMAIL_CF, SERVER_CERT } from './steps/paths.js';
+import { laptopServer } from './steps/server-of.js';
+import { certInfo } from './steps/dn.js';
+import { serverNames } from './steps/mc-tasks.js';
+import { PROBE_SCRIPT, cfSmartHost, clientTlsFiles, parseProbe, probeVerdict } from './steps/smtp-probe.js';
+
+export const DEFAULT_RCPT = 'someone@example.net';
+const SMTP_PORT = 25;
+
+/** The name the laptop reaches its server by: the server's `fqdn` var, else its certificate's CN. */
+async function serverFqdn(h: HostHandle, server: string): Promise<string> {
+  const peer = h.peer(server);
+  const v = peer.vars['fqdn'];
+  if (typeof v === 'string' && v) return v;
+  const [cert] = await peer.files([SERVER_CERT]);
+  const cn = cert.exists && cert.content ? /\/CN=([^/]+)/.exec(certInfo(cert.content.toString('utf8')).subject)?.[1] : undefined;
+  if (!cn) throw new Error(`cannot tell ${server}'s host name: set its fqdn var in the inventory (it has no ${SERVER_CERT} to read the CN from)`);
+  return cn;
+}
+
+/** The laptop's own fully qualified name: its fqdn var, else `hostname -f` on the laptop. */
+function laptopFqdn(h: HostHandle): string {
+  const v = h.vars['fqdn'];
+  if (typeof v === 'string' && v) return v;
+  const p = h.probe('fqdn');
+  const name = p.stdout.trim();
+  if (p.code !== 0 || !name) throw new Error(`cannot tell ${h.name}'s host name (hostname -f failed): set its fqdn var in the inventory`);
+  return name;
+}
+
+export const smtpSession: Task = {
+  name: 'SMTP session to the server with STARTTLS and the laptop\'s certificate: RCPT TO an outside address is accepted',
+  async run(h) {
+    const server = laptopServer(h);
+    const fqdn = await serverFqdn(h, server);
+    const [cf] = await h.files([SENDMAIL_CF]);
+    if (!cf.exists || !cf.content) throw new Error(`${h.name} has no ${SENDMAIL_CF}: is sendmail installed?`);
+    const cfText = cf.content.toString('utf8');
+    const files = clientTlsFiles(cfText);
+    const ds = cfSmartHost(cfText);
+    const names = serverNames(h.peer(server), fqdn);
+    if (!ds) h.warn(`${h.name}'s sendmail has no smart host: its mail goes straight to the recipients' servers, not through ${server}`);
+    else if (!names.includes(ds.toLowerCase())) h.warn(`${h.name}'s sendmail sends through ${ds}, not its server ${server} (${fqdn})`);
+
+    let clientCert: { subject: string; issuer: string } | undefined;
+    if (files.cert && files.key) {
+      const [cert, key] = await h.files([files.cert, { path: files.key, digestOnly: true, secret: true }]);
+      if (!cert.exists) throw new Error(`${h.name} has no ${files.cert} (its sendmail.cf's ClientCertFile): pair it (npm run pair -- ${h.name})`);
+      if (!key.exists) throw new Error(`${h.name} has no ${files.key} (its sendmail.cf's ClientKeyFile): pair it (npm run pair -- ${h.name})`);
+      try {
+        clientCert = certInfo(cert.content!.toString('utf8'));
+      } catch {
+        clientCert = undefined; // openssl on the laptop reports a bad certificate itself
+      }
+    } else {
+      h.warn(`${SENDMAIL_CF} on ${h.name} names no client certificate and key (starttls.m4 not included?): its sendmail presents none; pair it (npm run pair -- ${h.name})`);
+    }
+
+    const rcpt = typeof h.options.rcpt === 'string' && h.options.rcpt ? h.options.rcpt : DEFAULT_RCPT;
+    const me = laptopFqdn(h);
+    const args = [fqdn, String(SMTP_PORT), files.cert ?? '', files.key ?? '', files.caFile ?? '', files.caPath ?? '', me, `root@${me}`, rcpt];
+    const r = await h.run(['bash', '-c', PROBE_SCRIPT, 'verify', ...args], {
+      check: false,
+      describe:
+        `openssl s_client -starttls smtp -connect ${fqdn}:${SMTP_PORT}${files.cert ? ` -cert ${files.cert} -key ${files.key}` : ''}` +
+        `${files.caFile ? ` -CAfile ${files.caFile}` : ''}${files.caPath ? ` -CApath ${files.caPath}` : ''}; ` +
+        `EHLO ${me}, MAIL FROM:<root@${me}>, RCPT TO:<${rcpt}>, RSET, QUIT`,
+    });
+    if (r.code !== 0 && !/^X: /m.test(r.stdout)) throw new Error(`the SMTP session script failed on ${h.name} (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join('; ')}`);
+    const verdict = probeVerdict(parseProbe(r.stdout, r.stderr), { laptop: h.name, server: fqdn, port: SMTP_PORT, rcpt, files, clientCert });
+    verdict.messages.forEach((m) => h.say(m));
+    if (verdict.error) throw new Error(verdict.error);
+  },
+};
+
+export const verifyRole: Role = {
+  name: 'verify',
+  gather: () => ({ files: [{ path: SENDMAIL_CF }], probes: { fqdn: 'hostname -f' } }),
+  tasks: [smtpSession],
+  handlers: [],
+};
+
+export default verifyRole;

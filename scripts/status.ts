@@ -1,0 +1,62 @@
+// npm run status [-- --host NAME ... | --json] : for the server and each laptop, the mode, the
+// certificate it presents (subject, issuer, SHA-256 fingerprint, expiry), whether a laptop's
+// certificate is what its server trusts, and whether the access line is there. Read-only: the
+// roles only read (and the run is in check mode besides).
+import { COMMON_HELP, GROUPS, groupOf, loadEnv, loadInventory, main, parseFlags, planFor, play, serverOfLaptop } from './cli.js';
+import { resolveHostSelection, type InventoryHost } from '../lib/inventory.js';
+import { laptopStatusRole, serverStatusRole, STATUS_TASK } from '../roles/status.js';
+import { renderStatus, type HostStatus } from '../roles/steps/status.js';
+import { serverModes } from './pairing.js';
+
+const HELP = `usage: npm run status -- [--host NAME]... [--json] [options]
+Shows, for each mail server and laptop: the tls_mode, the certificate it presents (subject,
+issuer, SHA-256 fingerprint, expiry), whether a laptop's certificate is current (what its server
+trusts) and whether its access line is present. Stale, expiring and missing entries stand out.
+Changes nothing on any host.
+  --host NAME                a host of the inventory (repeatable; default: every host)
+${COMMON_HELP}`;
+
+main(async () => {
+  loadEnv();
+  const { flags: given } = parseFlags(process.argv.slice(2), { host: { type: 'string', multiple: true } });
+  if (given.help) {
+    process.stdout.write(HELP + '\n');
+    return 0;
+  }
+  const flags: typeof given = { ...given, check: true }; // read-only, whatever the roles do
+  const inv = loadInventory(flags);
+  serverModes(inv);
+  const named = (flags.host as string[] | undefined) ?? [];
+  const hosts: InventoryHost[] = named.length
+    ? resolveHostSelection(inv, named)
+    : [...resolveHostSelection(inv, [], GROUPS.servers), ...resolveHostSelection(inv, [], GROUPS.laptops)];
+  hosts.filter((h) => groupOf(inv, h) === 'laptop').forEach((l) => serverOfLaptop(inv, l));
+  const plans = hosts.map((h) => planFor(inv, h, groupOf(inv, h) === 'server' ? serverStatusRole : laptopStatusRole));
+  // laptops read their server as a peer, even when it is not listed with --host
+  const peers = new Map(
+    [...inv.hosts.values()].filter((h) => groupOf(inv, h) === 'server').map((h) => {
+      const p = planFor(inv, h, serverStatusRole);
+      return [h.name, { vars: p.vars, target: p.target }] as const;
+    }),
+  );
+  let stale = false;
+  return play({
+    command: 'status',
+    flags,
+    inventory: inv,
+    phases: [plans],
+    peers,
+    render(result, unreachable, { json, color }) {
+      const rows: Array<[string, HostStatus]> = hosts.map((h) => {
+        if (unreachable.has(h.name)) return [h.name, { role: 'unreachable', reason: unreachable.get(h.name)! }];
+        const r = result.results.find((x) => x.host === h.name && x.task === STATUS_TASK);
+        const failed = result.results.find((x) => x.host === h.name && x.status === 'failed');
+        if (!r || r.status === 'failed' || !r.facts) return [h.name, { role: 'failed', reason: failed?.error ?? r?.error ?? 'no status' }];
+        return [h.name, r.facts.status as HostStatus];
+      });
+      stale = rows.some(([, s]) => (s.role === 'laptop' && !s.current) || (s.role === 'server' && s.problems.length > 0));
+      if (json) return JSON.stringify({ command: 'status', hosts: Object.fromEntries(rows) }, null, 2) + '\n';
+      return renderStatus(rows, color) + (stale ? 'some entries need attention (marked !)\n' : 'every laptop is current\n');
+    },
+  });
+});
