@@ -8,9 +8,9 @@
 // sendmail.mc edits) is the same, only the Debian tree below it has python3 in addition. Resetting
 // without LAB_CACHE_DIR brings the hosts back on the lab's own rootfs.
 //
-// The mirror: when the lab's /24 holds the address deb.debian.org resolves to (it does on the farm
-// machines: 203.0.113.80), the lab's bridge route hides the mirror; a /32 route to it through the
-// default gateway is added for the apt commands and removed right after.
+// The mirror: when the lab's /24 holds the address deb.debian.org resolves to (it does on this
+// workplace's machines: 203.0.113.80), the lab's bridge route hides the mirror, so everything that
+// needs apt is done before the lab comes up (this machine's routes are never touched).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
@@ -34,24 +34,23 @@ function mirrorHost(): string {
   return m[1];
 }
 
-/** Run fn with the mirror reachable: a /32 route through the default gateway when the lab hides it. */
+/**
+ * Run fn when the mirror is reachable. On some machines deb.debian.org resolves into the lab's range
+ * (here 203.0.113.80), and while the lab is up its bridge route hides the mirror: the bench then
+ * says so and stops, rather than touch this machine's routes. It installs what it needs before it
+ * brings the lab up, so this happens only when a lab was already running.
+ */
 async function withMirror<T>(fn: (mirrorAddress: string) => T): Promise<T> {
   const host = mirrorHost();
   const { address } = await lookup(host, { family: 4 });
   const via = sh('ip', ['-4', 'route', 'get', address], 'ip route get');
-  let added = false;
   if (/\bdev strlab0\b/.test(via)) {
-    const def = /default via (\S+) dev (\S+)/.exec(sh('ip', ['-4', 'route', 'show', 'default'], 'ip route show default'));
-    if (!def) throw new Error(`bench: ${host} (${address}) is inside the lab's range and there is no default route to reach it otherwise`);
-    console.error(`bench: ${host} (${address}) is inside the lab's range: routing it through ${def[1]} for apt, for the moment`);
-    sh('ip', ['route', 'add', `${address}/32`, 'via', def[1], 'dev', def[2]], 'ip route add');
-    added = true;
+    throw new Error(
+      `bench: the apt mirror ${host} (${address}) is inside the lab's range, so it cannot be reached while the lab is up; ` +
+        'run `npm run lab -- down`, then `npm run bench` again (it installs ansible-core and python3 before the lab starts)',
+    );
   }
-  try {
-    return fn(address);
-  } finally {
-    if (added) spawnSync('ip', ['route', 'del', `${address}/32`]);
-  }
+  return fn(address);
 }
 
 export function ansiblePlaybookPath(): string | undefined {

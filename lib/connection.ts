@@ -1,10 +1,10 @@
-// One SSH connection per host (ssh2): host key checked against known_hosts, commands
+// One SSH connection per host (node-ssh over ssh2): host key checked against known_hosts, commands
 // run through a POSIX shell with every value quoted, files read and written in one round trip each,
 // and a lock on the host held for the whole run by one long-lived channel.
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import ssh2 from 'ssh2';
-import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
+import { NodeSSH } from 'node-ssh';
+import type { ClientChannel } from 'ssh2';
 import { shq } from './shell.js';
 import { checkHostKey, fingerprintSha256, keyTypeOf, type KnownHostEntry } from './known-hosts.js';
 import { parseReadOutput, readScript, writeScript, backupStamp, backupPath, rollbackScript, type ReadResult } from './remote-files.js';
@@ -50,7 +50,7 @@ export class Connection {
 
   private constructor(
     readonly target: Target,
-    private readonly ssh: SshClient,
+    private readonly ssh: NodeSSH,
     private readonly opts: ConnectOptions,
   ) {}
 
@@ -68,7 +68,7 @@ export class Connection {
       }
     }
     let hostKeyProblem: Error | undefined;
-    const ssh = new SshClient();
+    const ssh = new NodeSSH();
     const label = target.port === 22 ? target.host : `[${target.host}]:${target.port}`;
     try {
       await ssh.connect({
@@ -109,6 +109,9 @@ export class Connection {
       if (hostKeyProblem) throw hostKeyProblem;
       throw classifyConnectError(e as Error & { code?: string; level?: string }, target, label);
     }
+    // node-ssh drops its error listener once connected: an error later (the host's sshd killed, a
+    // reset) must end the channels, not the process; 'close' follows and the channels fail then
+    ssh.connection?.on('error', () => undefined);
     const conn = new Connection(target, ssh, opts);
     if (target.become && target.user !== 'root') await conn.checkSudo();
     return conn;
@@ -283,41 +286,6 @@ export class Connection {
       /* already closed */
     }
     this.ssh.dispose();
-  }
-}
-
-/** ssh2's Client behind a promise (what node-ssh gave, without loading node-ssh): `connection` is
- *  the client while it is connected, undefined once it ended. */
-class SshClient {
-  connection: Client | undefined;
-
-  connect(config: ConnectConfig): Promise<void> {
-    const client = new ssh2.Client();
-    this.connection = client;
-    return new Promise<void>((resolve, reject) => {
-      let ready = false;
-      // after the handshake an error also ends the connection ('close' follows): the channels fail then
-      client.on('error', (e: Error) => {
-        if (!ready) reject(e);
-      });
-      client.on('ready', () => {
-        ready = true;
-        resolve();
-      });
-      const gone = () => {
-        if (this.connection === client) this.connection = undefined;
-        if (!ready) reject(Object.assign(new Error('No response from server'), { code: 'ETIMEDOUT' }));
-      };
-      client.on('end', gone);
-      client.on('close', gone);
-      client.connect(config);
-    });
-  }
-
-  dispose(): void {
-    const c = this.connection;
-    this.connection = undefined;
-    c?.end();
   }
 }
 

@@ -16,6 +16,7 @@ import { cpus, totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { labUp, labReset, labPaths, setLabLog } from '../test/lab/lab.js';
+import { ensureRootfs } from '../test/lab/rootfs.js';
 import { sendTestMail } from '../test/lab/mail.js';
 import { repoRoot } from '../test/lab/config.js';
 import { ANSIBLE_CACHE_DIR, ansibleVersion, ensureAnsible, ensurePythonRootfs } from '../bench/setup.js';
@@ -340,9 +341,11 @@ if (flags['report-only']) {
 } else {
   if (!flags['no-ansible']) {
     await withLabLock(async () => {
-      await labUp(HOSTS);
+      // apt first: while the lab is up the mirror may be out of reach (see bench/setup.ts)
+      await ensureRootfs();
       await ensureAnsible();
       await ensurePythonRootfs();
+      await labUp(HOSTS);
     });
     versions['ansible'] = ansibleVersion().replace(/^ansible-playbook /, '');
   }
