@@ -7,7 +7,10 @@
 //   xtextify(buf, "<>\")");
 // so the key is xtext(opensslOneline(entries)) with OpenSSL 3's X509_NAME_oneline
 // (crypto/x509/x509_obj.c) reproduced below, byte for byte.
-import forge from 'node-forge';
+import type forgeNs from 'node-forge';
+import { forgeReader } from './forge.js';
+
+const forge = forgeReader();
 
 /** One attribute of a name, as node-forge's `cert.issuer.attributes` gives it, plus two optional
  *  fields that {@link nameEntries} fills in from the certificate's DER:
@@ -167,7 +170,7 @@ export function xtext(s: string): string {
 }
 
 /** The entries of an ASN.1 Name (RDNSequence), with raw value bytes and RDN grouping. */
-export function nameEntries(name: forge.asn1.Asn1): DnEntry[] {
+export function nameEntries(name: forgeNs.asn1.Asn1): DnEntry[] {
   const entries: DnEntry[] = [];
   if (!Array.isArray(name.value)) throw new Error('not a certificate: malformed name');
   name.value.forEach((set, rdn) => {
@@ -205,7 +208,7 @@ interface ParsedCert {
   notAfter: Date;
 }
 
-function asn1Time(t: forge.asn1.Asn1 | undefined): Date {
+function asn1Time(t: forgeNs.asn1.Asn1 | undefined): Date {
   if (t && typeof t.value === 'string') {
     if (t.type === forge.asn1.Type.UTCTIME) return forge.asn1.utcTimeToDate(t.value);
     if (t.type === forge.asn1.Type.GENERALIZEDTIME) return forge.asn1.generalizedTimeToDate(t.value);
@@ -230,7 +233,7 @@ function parseCert(pem: string): ParsedCert {
   } catch (e) {
     throw new Error(`not a PEM certificate: ${(e as Error).message}`);
   }
-  let cert: forge.asn1.Asn1;
+  let cert: forgeNs.asn1.Asn1;
   try {
     cert = forge.asn1.fromDer(der);
   } catch (e) {

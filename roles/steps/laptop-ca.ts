@@ -13,7 +13,8 @@
 // certificate/CSR parsers accept RSA keys only. Names and the public key are copied as raw DER,
 // byte for byte: the issued certificate's subject is exactly what the laptop asked for, its issuer
 // exactly the CA's subject. Signatures are checked with node:crypto over the raw DER.
-import forge from 'node-forge';
+import type forgeNs from 'node-forge';
+import { forgeLazy as forge, forgeReader } from './forge.js';
 import { createHash, createPublicKey, verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto';
 import { entryBytes, nameEntries, opensslOneline, opensslShortName, type DnEntry } from './dn.js';
 
@@ -31,7 +32,7 @@ export const EXPIRING_DAYS = 30;
 export const MAX_COMMON_NAME = 64;
 
 const DAY = 24 * 3600 * 1000;
-const { asn1 } = forge;
+const { asn1 } = forgeReader();
 const U = asn1.Class.UNIVERSAL;
 const T = asn1.Type;
 
@@ -106,7 +107,7 @@ export function sameName(a: readonly DnEntry[], b: readonly DnEntry[]): boolean 
 
 // ---------------------------------------------------------------- DER
 
-type Asn1 = forge.asn1.Asn1;
+type Asn1 = forgeNs.asn1.Asn1;
 
 function pemBlock(pem: string, types: string[], what: string): string {
   if (typeof pem !== 'string' || !pem.includes('-----BEGIN')) throw new Error(`${what}: not PEM text`);
@@ -282,7 +283,7 @@ interface TbsInput {
 
 const SHA256_RSA = seq([oidNode('1.2.840.113549.1.1.11'), asn1.create(U, T.NULL, false, '')]);
 
-function signCert(t: TbsInput, caKey: forge.pki.rsa.PrivateKey): string {
+function signCert(t: TbsInput, caKey: forgeNs.pki.rsa.PrivateKey): string {
   const tbs = seq([
     asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, [asn1.create(U, T.INTEGER, false, '\x02')]), // v3
     asn1.create(U, T.INTEGER, false, randomSerial()),
@@ -335,10 +336,10 @@ export function makeLaptopCa({ commonName, days = 3650, now = new Date() }: { co
   return { certPem, keyPem: forge.pki.privateKeyToPem(keys.privateKey).replace(/\r\n/g, '\n') };
 }
 
-function caKeyFor(caCert: ParsedCert, caKeyPem: string): forge.pki.rsa.PrivateKey {
-  let key: forge.pki.rsa.PrivateKey;
+function caKeyFor(caCert: ParsedCert, caKeyPem: string): forgeNs.pki.rsa.PrivateKey {
+  let key: forgeNs.pki.rsa.PrivateKey;
   try {
-    key = forge.pki.privateKeyFromPem(caKeyPem) as forge.pki.rsa.PrivateKey;
+    key = forge.pki.privateKeyFromPem(caKeyPem) as forgeNs.pki.rsa.PrivateKey;
   } catch (e) {
     throw new Error(`laptop CA key: not an RSA private key in PEM (${(e as Error).message})`);
   }
