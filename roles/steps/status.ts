@@ -58,6 +58,15 @@ export interface ServerStatus {
   problems: string[];
 }
 
+/** The shared-key access line for a server certificate, or undefined when there is none or it is unreadable. */
+function serverIssuerLine(serverCertPem: string | undefined): string | undefined {
+  try {
+    return serverCertPem ? accessLine('CERTISSUER', certIssuerKey(serverCertPem), 'RELAY') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function serverStatus(i: ServerStatusInput): ServerStatus {
   const now = i.now ?? new Date();
   const problems: string[] = [];
@@ -69,13 +78,7 @@ export function serverStatus(i: ServerStatusInput): ServerStatus {
   let laptopCa: ReturnType<typeof certSummary> = null;
   let bundleCurrent: boolean | null = null;
   if (i.mode === 'shared-key') {
-    let line: string | undefined;
-    try {
-      line = i.serverCertPem ? accessLine('CERTISSUER', certIssuerKey(i.serverCertPem), 'RELAY') : undefined;
-    } catch {
-      line = undefined;
-    }
-    accessOk = hasAccessLine(i.accessText, SERVER_ISSUER_ID, line);
+    accessOk = hasAccessLine(i.accessText, SERVER_ISSUER_ID, serverIssuerLine(i.serverCertPem));
     if (!accessOk) problems.push("no CERTISSUER line for the server certificate's issuer");
   } else {
     laptopCa = certSummary('laptop-ca.crt', i.caCertPem, now);
@@ -145,13 +148,7 @@ export function laptopStatus(i: LaptopStatusInput): LaptopStatus {
     if (!i.certPem) state = 'missing';
     else state = i.certSha === i.serverCertSha && i.keySha === i.serverKeySha ? 'current' : 'stale';
     if (state === 'stale') problems.push(`${i.certSha === i.serverCertSha ? 'key' : 'certificate'} is not ${i.server}'s current one: pair again`);
-    let line: string | undefined;
-    try {
-      line = i.serverCertPem ? accessLine('CERTISSUER', certIssuerKey(i.serverCertPem), 'RELAY') : undefined;
-    } catch {
-      line = undefined;
-    }
-    accessOk = hasAccessLine(i.accessText, SERVER_ISSUER_ID, line);
+    accessOk = hasAccessLine(i.accessText, SERVER_ISSUER_ID, serverIssuerLine(i.serverCertPem));
   } else {
     const subject = laptopSubject(i.cn);
     state = i.caCertPem
