@@ -46,7 +46,7 @@ export const COMMON_HELP = `Options:
       --set-smarthost        set a laptop's SMART_HOST to its server instead of only warning
       --json                 print one JSON document with per-host, per-task results instead of lines
   -v, --verbose              show the remote commands (secrets masked) and round trips per host
-  -f, --forks N              hosts handled at once (default 10)
+  -f, --forks N              hosts connecting and running at once (default 10)
       --timeout SECONDS      SSH connect timeout per host (default 10)
       --lock-wait SECONDS    how long to wait for another run's lock on a host (default 60)
   -h, --help                 this text
