@@ -16,6 +16,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { lookup } from 'node:dns/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { BRIDGE } from '../lab/config.js';
 
 export const ANSIBLE_CACHE_DIR = join(homedir(), '.cache', 'sendmail-tls-relay-ansible');
 const LAB_ROOTFS = join(process.env.LAB_CACHE_DIR || join(homedir(), '.cache', 'sendmail-tls-relay'), 'rootfs');
@@ -44,7 +45,7 @@ async function withMirror<T>(fn: (mirrorAddress: string) => T): Promise<T> {
   const host = mirrorHost();
   const { address } = await lookup(host, { family: 4 });
   const via = sh('ip', ['-4', 'route', 'get', address], 'ip route get');
-  if (/\bdev strlab0\b/.test(via)) {
+  if (new RegExp(`\\bdev ${BRIDGE}\\b`).test(via)) {
     throw new Error(
       `bench: the apt mirror ${host} (${address}) is inside the lab's range, so it cannot be reached while the lab is up; ` +
         'run `npm run lab -- down`, then `npm run bench` again (it installs ansible-core and python3 before the lab starts)',

@@ -30,7 +30,7 @@ const forced = name === '--build';
 const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
 let stale = forced || built === 0;
 if (!stale) {
-  for (const d of ['scripts', 'roles', 'lib', 'test', 'bench']) {
+  for (const d of ['scripts', 'roles', 'lib', 'test', 'bench', 'lab']) {
     const p = join(root, d);
     if (existsSync(p) && newestSource(p) > built) { stale = true; break; }
   }

@@ -15,10 +15,10 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { labUp, labReset, labPaths, setLabLog } from '../test/lab/lab.js';
-import { ensureRootfs } from '../test/lab/rootfs.js';
-import { sendTestMail } from '../test/lab/mail.js';
-import { repoRoot } from '../test/lab/config.js';
+import { labUp, labReset, labPaths, setLabLog } from '../lab/lab.js';
+import { ensureRootfs } from '../lab/rootfs.js';
+import { sendTestMail } from '../lab/mail.js';
+import { repoRoot } from '../lab/config.js';
 import { ANSIBLE_CACHE_DIR, ansibleVersion, ensureAnsible, ensurePythonRootfs } from '../bench/setup.js';
 
 const HOSTS = ['mailserver', ...Array.from({ length: 20 }, (_, i) => `laptop${i + 1}`)];

@@ -4,8 +4,8 @@
 // shows the server's log lines proving laptop1 relayed with verify=OK and laptop2 was refused.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { labPaths, labReset, labUnavailable, labUp } from '../test/lab/lab.js';
-import { sendTestMail, type TestMailResult } from '../test/lab/mail.js';
+import { labPaths, labReset, labUnavailable, labUp } from '../lab/lab.js';
+import { sendTestMail, type TestMailResult } from '../lab/mail.js';
 
 const HOSTS = ['mailserver', 'laptop1', 'laptop2'];
 const HELP = `usage: npm run demo

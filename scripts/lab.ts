@@ -1,13 +1,13 @@
 // `npm run lab -- up [HOST...] | down | status | reset [HOST...]`: the lab of real Debian mail hosts.
-// The implementation lives in test/lab/ so the e2e tests use the same code.
-import { labDown, labReset, labStatus, labUnavailable, labUp } from '../test/lab/lab.js';
-import { labPaths } from '../test/lab/config.js';
+// The implementation lives in lab/ (dev tooling beside the product) so the e2e tests use the same code.
+import { labDown, labReset, labStatus, labUnavailable, labUp } from '../lab/lab.js';
+import { labPaths } from '../lab/config.js';
 
 const USAGE = `usage: npm run lab -- up [HOST...]     start the lab (default: mailserver laptop1 laptop2); adds missing hosts
        npm run lab -- down              stop it and remove every namespace, mount, link and process it made
        npm run lab -- status            list the lab's hosts
        npm run lab -- reset [HOST...]   bring hosts (default: all) back to the starting state
-hosts: mailserver, laptop1 .. laptop230; LAB_NET=a.b.c picks the /24 (default 203.0.113)`;
+hosts: mailserver, laptop1 .. laptop230; LAB_NET=a.b.c picks the /24 (default 198.18.N, N = LAB_INSTANCE, default 0)`;
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...hosts] = argv;

@@ -7,15 +7,15 @@
 //     ...
 //   });
 import type { TestContext } from 'node:test';
-import { labUnavailable } from '../lab/lab.js';
+import { labUnavailable } from '../../lab/lab.js';
 
 export {
   labUp, labDown, labReset, labStatus, labUnavailable, hostExec, hostInitPid, hostRoot, hostAddress, hostFqdn, labPaths,
   DEFAULT_HOSTS, LAB_DOMAIN,
-} from '../lab/lab.js';
-export type { HostStatus, LabStatus } from '../lab/lab.js';
-export { sshRun, sshOptions, sendTestMail, logCursor, mailLogPath, MAIL_LOG } from '../lab/mail.js';
-export type { RunResult, TestMailResult } from '../lab/mail.js';
+} from '../../lab/lab.js';
+export type { HostStatus, LabStatus } from '../../lab/lab.js';
+export { sshRun, sshOptions, sendTestMail, logCursor, mailLogPath, MAIL_LOG } from '../../lab/mail.js';
+export type { RunResult, TestMailResult } from '../../lab/mail.js';
 
 let reason: Promise<string | undefined> | undefined;
 let said = false;

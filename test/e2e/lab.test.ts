@@ -8,10 +8,10 @@ import {
   eventually, hostAddress, hostExec, hostFqdn, hostRoot, labDown, labPaths, labReset, labStatus, labUp, mailLogPath,
   requireLab, sendTestMail, sshRun,
 } from './helpers.js';
+import { BRIDGE, NETNS_PREFIX, RUNTIME_DIR, VETH_PREFIX } from '../../lab/config.js';
 
 $.verbose = false;
 const HOSTS = ['mailserver', 'laptop1', 'laptop2'];
-const RUNTIME_DIR = '/run/sendmail-tls-relay-lab';
 
 /** Live (non-zombie) processes among pids. */
 function alive(pids: number[]): number[] {
@@ -122,12 +122,12 @@ test('lab', { timeout: 20 * 60_000 }, async (t) => {
     assert.ok(alive(pids).length >= HOSTS.length * 4, `expected the hosts' processes, got ${pids.length}`);
     await labDown();
     const ns = (await $`ip netns list`.quiet()).stdout;
-    assert.doesNotMatch(ns, /strlab-/);
+    assert.ok(!ns.split('\n').some((l) => l.startsWith(NETNS_PREFIX)), 'a lab netns is left');
     const links = (await $`ip -o link show`.quiet()).stdout;
-    assert.doesNotMatch(links, /strlab0|strl-/);
+    assert.ok(!links.includes(BRIDGE) && !links.includes(': ' + VETH_PREFIX), 'a lab link is left');
     const mounts = readFileSync('/proc/mounts', 'utf8');
     assert.ok(!mounts.includes(RUNTIME_DIR), 'a lab mount is left');
-    assert.ok(!mounts.includes('/run/netns/strlab-'), 'a netns mount is left');
+    assert.ok(!mounts.includes('/run/netns/' + NETNS_PREFIX), 'a netns mount is left');
     assert.ok(!existsSync(RUNTIME_DIR), 'runtime dir is left');
     await eventually(() => alive(pids).length === 0, 5000);
     assert.deepEqual(alive(pids), []);

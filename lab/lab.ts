@@ -251,18 +251,31 @@ async function checkRangeFree(net: string): Promise<void> {
 }
 
 /**
- * Warn when the Debian mirror of the machine's apt sources resolves into the lab's range: while the
- * lab is up, the bridge's route takes that address, so apt and debootstrap cannot reach the mirror
- * (seen on this workplace, where the mirror's proxy answers at an address in 203.0.113.0/24).
+ * Refuse when a package registry of this machine (the Debian mirror of its apt sources, the npm
+ * registry) resolves into the lab's range: while the lab is up the bridge's route would take that
+ * address, and apt and npm would fail with "No route to host" (seen on this workplace, where both
+ * answered at 203.0.113.80, inside the lab's old default range).
  */
-async function warnMirrorInRange(net: string): Promise<void> {
+async function checkRegistriesOutside(net: string): Promise<void> {
+  const hosts = new Set<string>(['registry.npmjs.org']);
   try {
-    const host = new URL(debianMirror()).hostname;
-    const addrs = await lookup(host, { all: true, family: 4 });
+    hosts.add(new URL(debianMirror()).hostname);
+  } catch { /* no mirror in the apt sources */ }
+  try {
+    const npmrc = process.env.npm_config_registry;
+    if (npmrc) hosts.add(new URL(npmrc).hostname);
+  } catch { /* not a URL */ }
+  for (const host of hosts) {
+    let addrs: Array<{ address: string }> = [];
+    try {
+      addrs = await lookup(host, { all: true, family: 4 });
+    } catch {
+      continue; // no resolver for it: nothing to hide
+    }
     const hit = addrs.find((a) => overlaps(`${a.address}/32`, net));
-    if (hit) log(`lab: warning: the apt mirror ${host} resolves to ${hit.address}, inside ${net}.0/24: while the lab is up this machine cannot reach it (install packages first, or pick another LAB_NET)`);
-  } catch {
-    /* no mirror or no resolver: nothing to warn about */
+    if (hit) {
+      throw new Error(`lab: the package registry ${host} resolves to ${hit.address}, inside ${net}.0/24: the lab would hide it; choose another range with LAB_NET=a.b.c (default 198.18.0.0/24)`);
+    }
   }
 }
 
@@ -656,8 +669,8 @@ export async function labUp(hosts: string[] = DEFAULT_HOSTS): Promise<string[]> 
       if (await linkExists(BRIDGE)) await tryRun(['ip', 'link', 'del', BRIDGE]);
       rmSync(STATE_FILE, { force: true });
       await checkRangeFree(net);
+      await checkRegistriesOutside(net);
       if (!rootfsReady()) await ensureRootfs(log);
-      await warnMirrorInRange(net);
     } else {
       await checkRangeFree(net);
     }

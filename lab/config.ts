@@ -17,13 +17,27 @@ export function repoRoot(): string {
 }
 
 export const LAB_DOMAIN = 'lab.example';
-export const BRIDGE = 'strlab0';
-export const NETNS_PREFIX = 'strlab-';
-export const VETH_PREFIX = 'strl-';
+
+/**
+ * Which lab of the machine this process works on: LAB_INSTANCE=0 (the default) .. 9. Each instance has
+ * its own bridge, namespaces, links, runtime dir and default range, so several checkouts (or CI and a
+ * developer) can each run a lab at once. Instance 0 keeps the historical names.
+ */
+export function labInstance(): number {
+  const raw = (process.env.LAB_INSTANCE ?? '').trim();
+  if (raw === '') return 0;
+  if (!/^[0-9]$/.test(raw)) throw new Error(`lab: LAB_INSTANCE=${raw} is not a digit 0..9`);
+  return Number(raw);
+}
+const INSTANCE = labInstance();
+export const BRIDGE = `strlab${INSTANCE}`;
+export const NETNS_PREFIX = INSTANCE ? `strlab${INSTANCE}-` : 'strlab-';
+/** veth names have at most 15 characters: strl-mailserver, s1-laptop230 */
+export const VETH_PREFIX = INSTANCE ? `s${INSTANCE}-` : 'strl-';
 export const DEFAULT_HOSTS = ['mailserver', 'laptop1', 'laptop2'];
 
-/** Runtime state, shared by every checkout on the machine so any of them can find and clean leftovers. */
-export const RUNTIME_DIR = '/run/sendmail-tls-relay-lab';
+/** Runtime state, shared by every checkout on the machine (per instance) so any of them can find and clean leftovers. */
+export const RUNTIME_DIR = INSTANCE ? `/run/sendmail-tls-relay-lab-${INSTANCE}` : '/run/sendmail-tls-relay-lab';
 export const HOSTS_DIR = join(RUNTIME_DIR, 'hosts');
 
 /** Cache of the Debian rootfs, outside the repository. LAB_CACHE_DIR overrides (e.g. to time a fresh build). */
@@ -45,7 +59,8 @@ export interface LabPaths {
 }
 
 function makeLabPaths(): LabPaths {
-  const dir = join(repoRoot(), '.lab');
+  // instance N of the lab keeps its files apart from instance 0's: .lab/instance-N
+  const dir = INSTANCE ? join(repoRoot(), '.lab', `instance-${INSTANCE}`) : join(repoRoot(), '.lab');
   return {
     dir,
     key: join(dir, 'id_ed25519'),
@@ -56,12 +71,17 @@ function makeLabPaths(): LabPaths {
 }
 export const labPaths: LabPaths = makeLabPaths();
 
-/** The lab's /24 as its first three octets, from LAB_NET ("203.0.113", "203.0.113.0" or "203.0.113.0/24"). */
+/**
+ * The lab's /24 as its first three octets, from LAB_NET ("198.18.0", "198.18.0.0" or "198.18.0.0/24").
+ * The default is in 198.18.0.0/15, the range RFC 2544 reserves for benchmarking networks: no registry
+ * or mirror lives there (203.0.113.0/24, the old default, held this machine's package registries).
+ * Instance N defaults to 198.18.N.0/24.
+ */
 export function labNet(): string {
-  const raw = (process.env.LAB_NET || '203.0.113.0/24').trim();
+  const raw = (process.env.LAB_NET || `198.18.${INSTANCE}.0/24`).trim();
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\.0)?(?:\/24)?$/.exec(raw);
   if (!m || m.slice(1, 4).some((o) => Number(o) > 255)) {
-    throw new Error(`lab: LAB_NET=${raw} is not a /24 (use e.g. 203.0.113 or 203.0.113.0/24)`);
+    throw new Error(`lab: LAB_NET=${raw} is not a /24 (use e.g. 198.18.0 or 198.18.0.0/24)`);
   }
   return `${Number(m[1])}.${Number(m[2])}.${Number(m[3])}`;
 }
