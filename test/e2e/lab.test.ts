@@ -33,7 +33,7 @@ function launcherPids(): number[] {
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(RUNTIME_DIR)) out.push(Number(d));
+      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(RUNTIME_DIR + '/')) out.push(Number(d));
     } catch { /* gone */ }
   }
   return alive(out);
@@ -126,7 +126,7 @@ test('lab', { timeout: 20 * 60_000 }, async (t) => {
     const links = (await $`ip -o link show`.quiet()).stdout;
     assert.ok(!links.includes(BRIDGE) && !links.includes(': ' + VETH_PREFIX), 'a lab link is left');
     const mounts = readFileSync('/proc/mounts', 'utf8');
-    assert.ok(!mounts.includes(RUNTIME_DIR), 'a lab mount is left');
+    assert.ok(!mounts.includes(RUNTIME_DIR + '/'), 'a lab mount is left');
     assert.ok(!mounts.includes('/run/netns/' + NETNS_PREFIX), 'a netns mount is left');
     assert.ok(!existsSync(RUNTIME_DIR), 'runtime dir is left');
     await eventually(() => alive(pids).length === 0, 5000);
