@@ -2,53 +2,70 @@
 // Launcher for the npm scripts: rebuilds dist/ with tsc when a source is newer than the last build,
 // then runs dist/scripts/<name>.js. The check is a few stat calls, so a no-change run pays ~nothing
 // for TypeScript (see README, "How the TypeScript runs").
-import { readdirSync, statSync, existsSync, writeFileSync, utimesSync, mkdirSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, existsSync, writeFileSync, utimesSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { spawnSync } from 'node:child_process';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const stamp = join(root, 'dist', '.build-stamp');
+const dist = join(root, 'dist');
 const [name, ...rest] = process.argv.slice(2);
 if (!name) {
-  console.error('usage: node bin/run.mjs <script> [args...]');
+  console.error('usage: node bin/run.mjs <script> [args...] | --build | --build-tests');
   process.exit(2);
 }
 
-function newestSource(dir) {
-  let newest = 0;
+// Two builds into dist/: the product (tsconfig.json: scripts, roles, lib, lab, bench) and the tests
+// (tsconfig.test.json: test/, which imports the product). Each keeps a stamp holding the list of its
+// sources; a build is stale when a source is newer than the stamp or the list changed (a file added,
+// deleted or renamed). A stale build starts from an empty output folder, so a deleted or renamed .ts
+// never leaves its old .js behind (tsc alone never deletes output).
+const BUILDS = {
+  product: { tsconfig: 'tsconfig.json', dirs: ['scripts', 'roles', 'lib', 'lab', 'bench'], stamp: join(dist, '.build-stamp') },
+  tests: { tsconfig: 'tsconfig.test.json', dirs: ['test'], stamp: join(dist, 'test', '.build-stamp') },
+};
+
+function sources(dir, out) {
+  if (!existsSync(dir)) return out;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.')) continue;
     const p = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(p));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+    if (entry.isDirectory()) sources(p, out);
+    else if (entry.name.endsWith('.ts')) out.push([p, statSync(p).mtimeMs]);
   }
-  return newest;
+  return out;
 }
 
-const forced = name === '--build';
-const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
-let stale = forced || built === 0;
-if (!stale) {
-  for (const d of ['scripts', 'roles', 'lib', 'test', 'bench', 'lab']) {
-    const p = join(root, d);
-    if (existsSync(p) && newestSource(p) > built) { stale = true; break; }
-  }
-  if (!stale && statSync(join(root, 'tsconfig.json')).mtimeMs > built) stale = true;
-}
-if (stale) {
+function build(which, force) {
+  const b = BUILDS[which];
+  const files = [];
+  for (const d of b.dirs) sources(join(root, d), files);
+  const list = files.map(([p]) => p.slice(root.length + 1)).sort().join('\n') + '\n';
+  const built = existsSync(b.stamp) ? statSync(b.stamp).mtimeMs : 0;
+  const stale =
+    force ||
+    built === 0 ||
+    readFileSync(b.stamp, 'utf8') !== list ||
+    files.some(([, m]) => m > built) ||
+    statSync(join(root, b.tsconfig)).mtimeMs > built ||
+    (which === 'tests' && statSync(BUILDS.product.stamp).mtimeMs > built);
+  if (!stale) return;
   const started = new Date();
+  for (const d of b.dirs) rmSync(join(dist, d), { recursive: true, force: true });
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', root], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [tsc, '-p', join(root, b.tsconfig)], { stdio: 'inherit' });
   if (r.status !== 0) {
     console.error('build failed: fix the TypeScript errors above (npm run build)');
     process.exit(r.status ?? 1);
   }
-  mkdirSync(dirname(stamp), { recursive: true });
-  writeFileSync(stamp, '');
-  utimesSync(stamp, started, started);
+  mkdirSync(dirname(b.stamp), { recursive: true });
+  writeFileSync(b.stamp, list);
+  utimesSync(b.stamp, started, started);
 }
-if (forced) process.exit(0);
 
-process.argv = [process.argv[0], join(root, 'dist', 'scripts', `${name}.js`), ...rest];
+build('product', name === '--build');
+if (name === '--build-tests') build('tests', false);
+if (name === '--build' || name === '--build-tests') process.exit(0);
+
+process.argv = [process.argv[0], join(dist, 'scripts', `${name}.js`), ...rest];
 await import(pathToFileURL(process.argv[1]).href);
