@@ -365,6 +365,10 @@ async function runHost(
         ctx.changed = true;
         if (m) ctx.messages.push(opts.check ? `would ${m}` : m);
       },
+      skip(reason) {
+        ctx.skipped = true;
+        ctx.messages.push(reason);
+      },
       peer(name) {
         return peerHandle(name);
       },
@@ -399,7 +403,7 @@ async function runHost(
     const ctx = newCtx();
     try {
       await step.run(makeHandle(ctx));
-      record(step.name, step.handler || ctx.changed ? 'changed' : 'ok', ctx);
+      record(step.name, step.handler || ctx.changed ? 'changed' : ctx.skipped ? 'skipped' : 'ok', ctx);
     } catch (e) {
       const msg = e instanceof TaskError || e instanceof AccessError || e instanceof UnreachableError ? e.message : (e as Error).message || String(e);
       record(step.name, 'failed', ctx, msg);
@@ -410,6 +414,8 @@ async function runHost(
 
 interface TaskCtx {
   changed: boolean;
+  /** h.skip() was called: the task did not apply */
+  skipped?: boolean;
   messages: string[];
   warnings: string[];
   diffs: string[];

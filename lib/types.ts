@@ -82,6 +82,9 @@ export interface HostHandle {
   say(message: string): void;
   /** mark the task changed without a write (e.g. a command run) */
   changed(message?: string): void;
+  /** the task does not apply to this host (the other TLS mode, a feature it lacks): reported as
+   *  `skipped` with the reason, unless it also changed something */
+  skip(reason: string): void;
   peer(name: string): PeerHandle;
   /** put back every file this run wrote on this host, as it was before (from the backups) */
   rollback(): Promise<string[]>;
