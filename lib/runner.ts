@@ -23,7 +23,20 @@ export interface Reporter {
   hostDone?(host: string, stats: HostStats): void;
 }
 
+/** What the play needs of a host's connection (lib/connection.ts's Connection; a fake host in tests). */
+export interface HostConnection {
+  readonly roundTrips: number;
+  lockAndRead(lockPath: string, waitSeconds: number, files: ReadSpec[], probes: Record<string, string>): Promise<{ files: RemoteFile[]; probes: Record<string, RunResult> }>;
+  read(files: ReadSpec[], probes?: Record<string, string>): Promise<{ files: RemoteFile[]; probes: Record<string, RunResult> }>;
+  write(specs: WriteSpec[], existed: boolean[], keepBackups?: number): Promise<Array<{ path: string; backup?: string }>>;
+  run(script: string, stdin?: string | Buffer, describe?: string): Promise<RunResult>;
+  rollback(entries: Array<{ path: string; backup?: string }>): Promise<void>;
+  close(): void;
+}
+
 export interface PlayOptions {
+  /** how a host is connected to (default: an SSH connection, Connection.open) */
+  open?: (target: Target, opts: ConnectOptions) => Promise<HostConnection>;
   check: boolean;
   diff: boolean;
   forks: number;
@@ -61,26 +74,27 @@ export interface PlayResult {
 class TaskError extends Error {}
 
 type Prepared =
-  | { kind: 'ready'; conn: Connection; cache: Map<string, RemoteFile>; probes: Record<string, RunResult> }
-  | { kind: 'gather-failed'; conn: Connection; message: string }
+  | { kind: 'ready'; conn: HostConnection; cache: Map<string, RemoteFile>; probes: Record<string, RunResult> }
+  | { kind: 'gather-failed'; conn: HostConnection; message: string }
   | { kind: 'unreachable'; message: string }
   | { kind: 'skipped' };
 
 /** Run phases in order; the hosts of one phase in parallel. */
 export async function runPlay(phases: HostPlan[][], opts: PlayOptions): Promise<PlayResult> {
-  const conns = new Map<string, Promise<Connection>>();
+  const conns = new Map<string, Promise<HostConnection>>();
+  const open = opts.open ?? ((t: Target, o: ConnectOptions) => Connection.open(t, o));
   const stats = new Map<string, HostStats>();
   const results: TaskResult[] = [];
   const broken = new Map<string, string>();
   const targets = new Map<string, { vars: Record<string, unknown>; target: Target }>(opts.peers ?? []);
   for (const phase of phases) for (const p of phase) targets.set(p.name, { vars: p.vars, target: p.target });
 
-  const connect = (name: string): Promise<Connection> => {
+  const connect = (name: string): Promise<HostConnection> => {
     let c = conns.get(name);
     if (!c) {
       const t = targets.get(name);
       if (!t) return Promise.reject(new Error(`no host ${name} in the inventory`));
-      c = Connection.open(t.target, opts.connect);
+      c = open(t.target, opts.connect);
       c.catch(() => undefined);
       conns.set(name, c);
     }
@@ -132,7 +146,7 @@ export async function runPlay(phases: HostPlan[][], opts: PlayOptions): Promise<
     for (const plan of phase) {
       const p = setupSlot(async (): Promise<Prepared> => {
         if (opts.signal?.aborted) return { kind: 'skipped' };
-        let conn: Connection;
+        let conn: HostConnection;
         try {
           conn = await connect(plan.name);
         } catch (e) {
@@ -229,7 +243,7 @@ function registerSecret(text: string, addSecret: (s: string) => void): void {
 
 async function runHost(
   plan: HostPlan,
-  conn: Connection,
+  conn: HostConnection,
   st: HostStats,
   opts: PlayOptions,
   results: TaskResult[],

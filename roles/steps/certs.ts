@@ -27,7 +27,7 @@ export const copyServerCertificate: Task = {
   name: "copy the server's certificate and key to the laptop",
   async run(h: HostHandle) {
     const server = h.peer(laptopServer(h));
-    if (tlsMode(server.vars, server.name) === 'per-laptop') return; // the laptop gets its own (per-laptop.ts)
+    if (tlsMode(server.vars, server.name) === 'per-laptop') return h.skip(`per-laptop mode (${server.name}): the laptop gets a key of its own`);
     const [scert, skey] = await server.files([SERVER_CERT, { path: COMMON_KEY, digestOnly: true, secret: true }]);
     if (!scert.exists || !skey.exists) {
       throw new Error(`${server.name} has no ${!scert.exists ? SERVER_CERT : COMMON_KEY}: deploy the server first (npm run deploy -- --host ${server.name})`);

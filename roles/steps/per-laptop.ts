@@ -101,7 +101,7 @@ function ensure(text: string, id: string, line: string, h: HostHandle): string {
 export const laptopCaExists: Task = {
   name: 'the laptop CA exists (per-laptop mode)',
   async run(h) {
-    if (tlsMode(h.vars, h.name) !== 'per-laptop') return;
+    if (tlsMode(h.vars, h.name) !== 'per-laptop') return h.skip('shared-key mode');
     const [cert, key] = await h.files([LAPTOP_CA_CERT, { path: LAPTOP_CA_KEY, digestOnly: true, secret: true }]);
     if (cert.exists && key.exists) {
       if (key.mode !== CA_KEY_MODE || key.owner !== 'root' || key.group !== 'root') {
@@ -193,7 +193,7 @@ export const serverKeyNotOnLaptop: Task = {
   name: "the laptop does not hold the server's key (per-laptop mode)",
   async run(h) {
     const { server, mode } = serverOf(h);
-    if (mode !== 'per-laptop') return;
+    if (mode !== 'per-laptop') return h.skip(`shared-key mode (${server.name})`);
     const [skey] = await server.files([{ path: COMMON_KEY, digestOnly: true, secret: true }]);
     if (!skey.exists) return;
     const [lkey] = await h.files([{ path: COMMON_KEY, digestOnly: true, secret: true }]);
@@ -218,7 +218,7 @@ export const laptopOwnCertificate: Task = {
   name: 'the laptop has its own key and a certificate from the laptop CA (per-laptop mode)',
   async run(h) {
     const { server, mode } = serverOf(h);
-    if (mode !== 'per-laptop') return;
+    if (mode !== 'per-laptop') return h.skip(`shared-key mode (${server.name})`);
     const subject = laptopSubject(laptopCommonName(h.name, h.vars));
     const [ca, access] = await server.files([LAPTOP_CA_CERT, ACCESS]);
     if (!ca.exists) {
@@ -268,7 +268,7 @@ export const laptopHasServerCertificate: Task = {
   name: "the laptop holds a copy of the server's certificate to verify it (per-laptop mode)",
   async run(h) {
     const { server, mode } = serverOf(h);
-    if (mode !== 'per-laptop') return;
+    if (mode !== 'per-laptop') return h.skip(`shared-key mode (${server.name})`);
     const [scert] = await server.files([SERVER_CERT]);
     if (!scert.exists) throw new Error(`${server.name} has no ${SERVER_CERT}: deploy the server first`);
     if (await writeIfDifferent(h, { path: RELAY_SERVER_CERT, content: scert.content!, mode: CERT_MODE, owner: 'root', group: 'smmsp' })) h.notify(RELOAD);

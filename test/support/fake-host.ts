@@ -1,0 +1,148 @@
+// An in-memory host for unit tests of tasks and roles: the real engine (lib/runner.ts runPlay, with
+// its check mode, diff, backups, rollback, notify and handlers) runs the real roles against files
+// held in a Map, with no SSH, no root and no lab. Probes are answered from a table by name, and every
+// command a task runs is recorded (and answered by a handler the test may give), so a test reads
+// "files and facts in, writes and commands out", as pyinfra's operation tests do.
+import { createHash } from 'node:crypto';
+import type { HostConnection, PlayOptions, HostPlan, PlayResult } from '../../lib/runner.js';
+import { runPlay } from '../../lib/runner.js';
+import type { ReadSpec, RemoteFile, Role, RunResult, TaskResult, WriteSpec } from '../../lib/types.js';
+import type { Target } from '../../lib/connection.js';
+
+export interface FakeFile {
+  content: Buffer;
+  mode: number;
+  owner: string;
+  group: string;
+  mtime: number;
+}
+
+export type FakeFileInit = string | Buffer | { content: string | Buffer; mode?: number; owner?: string; group?: string };
+
+const OK: RunResult = { code: 0, stdout: '', stderr: '' };
+
+export class FakeHost implements HostConnection {
+  roundTrips = 0;
+  readonly files = new Map<string, FakeFile>();
+  /** what each run() was asked to do: its description when given, else the script */
+  readonly commands: string[] = [];
+  /** paths in the order they were written */
+  readonly written: string[] = [];
+  private backups = new Map<string, FakeFile>();
+  private clock = 1_700_000_000;
+
+  constructor(
+    readonly name: string,
+    files: Record<string, FakeFileInit> = {},
+    /** probe name -> its stdout (exit 0); a missing probe answers empty */
+    public probes: Record<string, string | RunResult> = {},
+    /** answers run(); default: exit 0, no output */
+    public onRun: (script: string, describe: string | undefined, host: FakeHost) => RunResult = () => OK,
+  ) {
+    for (const [p, f] of Object.entries(files)) this.put(p, f);
+  }
+
+  put(path: string, f: FakeFileInit): void {
+    const o = typeof f === 'string' || Buffer.isBuffer(f) ? { content: f } : f;
+    this.files.set(path, { content: Buffer.from(o.content), mode: o.mode ?? 0o644, owner: o.owner ?? 'root', group: o.group ?? 'root', mtime: this.clock++ });
+  }
+  text(path: string): string | undefined {
+    return this.files.get(path)?.content.toString('utf8');
+  }
+
+  private snapshot(specs: ReadSpec[]): RemoteFile[] {
+    return specs.map((s) => {
+      const f = this.files.get(s.path);
+      if (!f) return { path: s.path, exists: false, secret: s.secret || s.digestOnly };
+      const sha256 = createHash('sha256').update(f.content).digest('hex');
+      return {
+        path: s.path, exists: true, sha256, mode: f.mode, owner: f.owner, group: f.group, mtime: f.mtime, size: f.content.length,
+        secret: s.secret || s.digestOnly, ...(s.digestOnly ? {} : { content: Buffer.from(f.content) }),
+      };
+    });
+  }
+  private answer(probes: Record<string, string>): Record<string, RunResult> {
+    const out: Record<string, RunResult> = {};
+    for (const n of Object.keys(probes)) {
+      const p = this.probes[n];
+      out[n] = p === undefined ? OK : typeof p === 'string' ? { code: 0, stdout: p, stderr: '' } : p;
+    }
+    return out;
+  }
+
+  async lockAndRead(_lock: string, _wait: number, files: ReadSpec[], probes: Record<string, string>) {
+    this.roundTrips++;
+    return { files: this.snapshot(files), probes: this.answer(probes) };
+  }
+  async read(files: ReadSpec[], probes: Record<string, string> = {}) {
+    this.roundTrips++;
+    return { files: this.snapshot(files), probes: this.answer(probes) };
+  }
+  async write(specs: WriteSpec[], existed: boolean[]) {
+    this.roundTrips++;
+    return specs.map((s, i) => {
+      const old = this.files.get(s.path);
+      let backup: string | undefined;
+      if (old && existed[i]) {
+        backup = `${s.path}.bak-fake-${this.written.length}`;
+        this.backups.set(backup, old);
+      }
+      this.files.set(s.path, {
+        content: Buffer.from(s.content), mode: s.mode ?? old?.mode ?? 0o644, owner: s.owner ?? old?.owner ?? 'root', group: s.group ?? old?.group ?? 'root', mtime: this.clock++,
+      });
+      this.written.push(s.path);
+      return { path: s.path, backup };
+    });
+  }
+  async run(script: string, _stdin?: string | Buffer, describe?: string): Promise<RunResult> {
+    this.roundTrips++;
+    this.commands.push(describe || script);
+    return this.onRun(script, describe, this);
+  }
+  async rollback(entries: Array<{ path: string; backup?: string }>): Promise<void> {
+    this.roundTrips++;
+    for (const e of entries) {
+      const b = e.backup && this.backups.get(e.backup);
+      if (b) this.files.set(e.path, b);
+      else this.files.delete(e.path);
+    }
+  }
+  close(): void {}
+}
+
+function target(name: string): Target {
+  return { name, host: name, port: 22, user: 'root', become: false };
+}
+
+/** Run roles on fake hosts: phases of [host, role, vars]; returns the play's result and every task line. */
+export async function playOnFakes(
+  phases: Array<Array<{ host: FakeHost; role: Role; vars?: Record<string, unknown> }>>,
+  o: { check?: boolean; diff?: boolean; options?: Record<string, unknown>; peers?: FakeHost[] } = {},
+): Promise<PlayResult & { lines: TaskResult[] }> {
+  const hosts = new Map<string, FakeHost>();
+  for (const ph of phases) for (const p of ph) hosts.set(p.host.name, p.host);
+  for (const p of o.peers ?? []) hosts.set(p.name, p);
+  const plans: HostPlan[][] = phases.map((ph) => ph.map((p) => ({ name: p.host.name, role: p.role, vars: p.vars ?? {}, target: target(p.host.name) })));
+  const lines: TaskResult[] = [];
+  const opts: PlayOptions = {
+    open: async (t) => {
+      const h = hosts.get(t.name);
+      if (!h) throw new Error(`no fake host ${t.name}`);
+      return h;
+    },
+    check: !!o.check,
+    diff: !!o.diff,
+    forks: 10,
+    lockPath: '/run/lock/fake.lock',
+    lockWaitSeconds: 0,
+    keepBackups: 5,
+    options: o.options ?? {},
+    connect: { knownHosts: [], knownHostsFile: '/dev/null', timeoutMs: 1000 },
+    reporter: { taskResult: (r) => lines.push(r), hostUnreachable: () => {} },
+    mask: (s) => s,
+    addSecret: () => {},
+    peers: new Map((o.peers ?? []).map((p) => [p.name, { vars: {}, target: target(p.name) }])),
+  };
+  const r = await runPlay(plans, opts);
+  return { ...r, lines };
+}

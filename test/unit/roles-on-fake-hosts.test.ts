@@ -1,0 +1,114 @@
+// The real roles and the real engine against in-memory hosts (test/support/fake-host.ts): no SSH, no
+// root, no lab. Files and probes in; writes, commands, task statuses and handlers out.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeHost, playOnFakes } from '../support/fake-host.js';
+import { serverRole } from '../../roles/server.js';
+import { clientRole } from '../../roles/client.js';
+import { ACCESS, CLIENT_CERT, COMMON_KEY, SENDMAIL_MC, SERVER_CERT } from '../../roles/steps/paths.js';
+
+const fixture = (n: string) => readFileSync(new URL(`../../../test/unit/fixtures/${n}`, import.meta.url), 'utf8');
+
+/** A certificate and key as Debian's update_tls makes them (self-signed, one shared key). */
+function debianCert(fqdn: string): { cert: string; key: string } {
+  const d = mkdtempSync(join(tmpdir(), 'str-fake-'));
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj',
+      `/O=Sendmail/OU=Sendmail Server/CN=${fqdn}/emailAddress=admin@${fqdn}`, '-keyout', join(d, 'k'), '-out', join(d, 'c')], { stdio: 'ignore' });
+    return { cert: readFileSync(join(d, 'c'), 'utf8'), key: readFileSync(join(d, 'k'), 'utf8') };
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+}
+
+const INSTALLED = { installed: 'sendmail\nupdate_tls\nmake\nm4' };
+const SERVER_TLS = debianCert('mail.example.org');
+
+function debianServer(): FakeHost {
+  return new FakeHost('mailserver', {
+    [SENDMAIL_MC]: fixture('sendmail.mc.debian12').replace("Addr=127.0.0.1'", "Addr=0.0.0.0'"),
+    [ACCESS]: fixture('access.debian12'),
+    [SERVER_CERT]: { content: SERVER_TLS.cert, group: 'smmsp' },
+    [COMMON_KEY]: { content: SERVER_TLS.key, mode: 0o640, group: 'smmsp' },
+  }, INSTALLED);
+}
+function debianLaptop(name: string): FakeHost {
+  const own = debianCert(`${name}.example.org`);
+  return new FakeHost(name, {
+    [SENDMAIL_MC]: fixture('sendmail.mc.debian12').replace('MAILER_DEFINITIONS', "define(`SMART_HOST', `[mail.example.org]')dnl\nMAILER_DEFINITIONS"),
+    [SERVER_CERT]: { content: own.cert, group: 'smmsp' },
+    [CLIENT_CERT]: { content: own.cert, group: 'smmsp' },
+    [COMMON_KEY]: { content: own.key, mode: 0o640, group: 'smmsp' },
+  }, INSTALLED);
+}
+const statusOf = (lines: Array<{ host: string; task: string; status: string }>, host: string, task: RegExp) => lines.find((l) => l.host === host && task.test(l.task))?.status;
+
+test('server role on a fresh Debian 12 server: edits, one rebuild and one reload, the other mode skipped', async () => {
+  const srv = debianServer();
+  const r = await playOnFakes([[{ host: srv, role: serverRole }]]);
+  const st = r.stats.get('mailserver')!;
+  assert.equal(st.failed, 0, JSON.stringify(r.lines.filter((l) => l.status === 'failed')));
+  assert.match(srv.text(SENDMAIL_MC)!, /^include\(`\/etc\/mail\/tls\/starttls\.m4'\)dnl$/m);
+  assert.match(srv.text(SENDMAIL_MC)!, /^define\(`confTLS_SRV_OPTIONS', `'\)dnl$/m);
+  assert.match(srv.text(ACCESS)!, /^CERTISSUER:\/O=Sendmail\/OU=Sendmail\+20Server\/CN=mail\.example\.org\/emailAddress=admin@mail\.example\.org\tRELAY$/m);
+  assert.deepEqual(srv.commands, ['make -C /etc/mail', '/etc/init.d/sendmail reload']);
+  assert.equal(statusOf(r.lines, 'mailserver', /laptop CA exists/), 'skipped');
+  assert.equal(st.skipped, r.lines.filter((l) => l.status === 'skipped').length);
+  assert.ok(st.skipped >= 1);
+});
+
+test('server role again: changed=0, nothing written, no handler, one round trip', async () => {
+  const srv = debianServer();
+  await playOnFakes([[{ host: srv, role: serverRole }]]);
+  const writes = srv.written.length;
+  srv.commands.length = 0;
+  srv.roundTrips = 0;
+  const r = await playOnFakes([[{ host: srv, role: serverRole }]]);
+  assert.equal(r.stats.get('mailserver')!.changed, 0);
+  assert.equal(srv.written.length, writes);
+  assert.deepEqual(srv.commands, []);
+  assert.equal(srv.roundTrips, 1);
+});
+
+test('check mode: every change is reported, nothing is written or run', async () => {
+  const srv = debianServer();
+  const before = new Map([...srv.files].map(([p, f]) => [p, f.content.toString('utf8')]));
+  const r = await playOnFakes([[{ host: srv, role: serverRole }]], { check: true, diff: true });
+  assert.deepEqual(srv.written, []);
+  assert.deepEqual(srv.commands, []);
+  for (const [p, c] of before) assert.equal(srv.text(p), c, p);
+  assert.ok(r.stats.get('mailserver')!.changed >= 3);
+  const mc = r.lines.find((l) => /include starttls/.test(l.task))!;
+  assert.match(mc.messages.join('\n'), /^would update \/etc\/mail\/sendmail\.mc$/m);
+  assert.match(mc.diffs.join('\n'), /^\+include\(`\/etc\/mail\/tls\/starttls\.m4'\)dnl$/m);
+});
+
+test('client role: the laptop gets the server certificate and key with Debian modes, then reloads', async () => {
+  const srv = debianServer();
+  const lap = debianLaptop('laptop1');
+  const r = await playOnFakes([[{ host: srv, role: serverRole }], [{ host: lap, role: clientRole, vars: { __servers: ['mailserver'] } }]]);
+  assert.equal(r.stats.get('laptop1')!.failed, 0, JSON.stringify(r.lines.filter((l) => l.status === 'failed')));
+  assert.equal(lap.text(CLIENT_CERT), SERVER_TLS.cert);
+  assert.equal(lap.text(COMMON_KEY), SERVER_TLS.key);
+  assert.equal(lap.files.get(COMMON_KEY)!.mode, 0o640);
+  assert.equal(lap.files.get(COMMON_KEY)!.group, 'smmsp');
+  assert.ok(lap.commands.includes('/etc/init.d/sendmail reload'));
+  assert.equal(statusOf(r.lines, 'laptop1', /own key and a certificate from the laptop CA/), 'skipped');
+});
+
+test('a failed make rolls back every file the run wrote on that host', async () => {
+  const srv = debianServer();
+  const mc = srv.text(SENDMAIL_MC);
+  const access = srv.text(ACCESS);
+  srv.onRun = (_s, d) => (d === 'make -C /etc/mail' ? { code: 1, stdout: '', stderr: 'm4: sendmail.mc:12: ERROR: end of file in string' } : { code: 0, stdout: '', stderr: '' });
+  const r = await playOnFakes([[{ host: srv, role: serverRole }]]);
+  assert.equal(r.stats.get('mailserver')!.failed, 1);
+  assert.match(r.lines.find((l) => l.status === 'failed')!.error!, /make -C \/etc\/mail failed on mailserver: .*end of file in string/);
+  assert.equal(srv.text(SENDMAIL_MC), mc);
+  assert.equal(srv.text(ACCESS), access);
+  assert.ok(!srv.commands.includes('/etc/init.d/sendmail reload'));
+});
