@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { NodeSSH } from 'node-ssh';
 import type { ClientChannel } from 'ssh2';
+import { RemoteChild } from './ssh/remote-child.js';
 import { shq } from './shell.js';
 import { checkHostKey, fingerprintSha256, keyTypeOf, type KnownHostEntry } from './known-hosts.js';
 import { parseReadOutput, readScript, writeScript, backupStamp, backupPath, rollbackScript, type ReadResult } from './remote-files.js';
@@ -187,6 +188,33 @@ export class Connection {
     if (describe !== '') this.opts.onCommand?.(this.target.name, describe ?? script);
     const input = stdinPrefix || stdin !== undefined ? Buffer.concat([Buffer.from(stdinPrefix), Buffer.from(stdin ?? '')]) : undefined;
     return this.rawExec(line, input);
+  }
+
+  /**
+   * Start `script` with sh as root (through sudo when needed) and hand back a child-process-like
+   * object (lib/ssh/remote-child.ts): what zx's `spawn` option needs, so zx's `$` runs on this host.
+   */
+  spawn(script: string, describe?: string): RemoteChild {
+    const child = new RemoteChild();
+    const { line, stdinPrefix } = this.wrap(script);
+    if (describe !== '') this.opts.onCommand?.(this.target.name, describe ?? script);
+    void this.channelSlot().then((release) => {
+      this.roundTrips++;
+      const client = this.ssh.connection;
+      if (!client) {
+        release();
+        return child.fail(new UnreachableError(`${this.target.name}: connection closed`));
+      }
+      client.exec(line, (err, stream) => {
+        if (err) {
+          release();
+          return child.fail(new UnreachableError(`${this.target.name}: ${err.message}`));
+        }
+        stream.on('close', release);
+        child.attach(stream, stdinPrefix);
+      });
+    });
+    return child;
   }
 
   /**

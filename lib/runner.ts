@@ -6,6 +6,9 @@ import { createHash } from 'node:crypto';
 import { shq as shqLocal } from './shell.js';
 import { AccessError, Connection, UnreachableError, type ConnectOptions, type Target } from './connection.js';
 import { unifiedDiff } from './diff.js';
+import { RemoteChild } from './ssh/remote-child.js';
+import { hostShell } from './ssh/host-shell.js';
+import { ProcessOutput } from 'zx';
 import type { HostHandle, PeerHandle, ReadSpec, RemoteFile, Role, RunOptions, RunResult, TaskResult, TaskStatus, WriteSpec } from './types.js';
 
 export interface HostPlan {
@@ -31,6 +34,8 @@ export interface HostConnection {
   write(specs: WriteSpec[], existed: boolean[], keepBackups?: number): Promise<Array<{ path: string; backup?: string }>>;
   run(script: string, stdin?: string | Buffer, describe?: string): Promise<RunResult>;
   rollback(entries: Array<{ path: string; backup?: string }>): Promise<void>;
+  /** start a command line as root on the host (what zx's `$` spawns; see lib/ssh/host-shell.ts) */
+  spawn(commandLine: string, describe?: string): RemoteChild;
   close(): void;
 }
 
@@ -284,11 +289,27 @@ async function runHost(
       }
       return want.map((s) => cache.get(s.path)!);
     };
+    // zx's `$` on this host: h.$ for commands that change it (check mode: reported, not run; the
+    // task is changed; the snapshot of files is dropped), h.read$ for commands that only look
+    const $ = hostShell((line) => {
+      ctx.lastCommand = line;
+      ctx.changed = true;
+      ctx.messages.push(opts.check ? `would run: ${line}` : `ran: ${line}`);
+      if (opts.check) return RemoteChild.finished(0);
+      cache.clear();
+      return conn.spawn(line);
+    });
+    const read$ = hostShell((line) => {
+      ctx.lastCommand = line;
+      return conn.spawn(line);
+    });
     return {
       name: host,
       vars: plan.vars,
       options: opts.options,
       checkMode: opts.check,
+      $,
+      read$,
       probe(name) {
         const p = probes[name];
         if (!p) throw new TaskError(`probe ${name} was not gathered (role bug)`);
@@ -419,15 +440,28 @@ async function runHost(
       await step.run(makeHandle(ctx));
       record(step.name, step.handler || ctx.changed ? 'changed' : ctx.skipped ? 'skipped' : 'ok', ctx);
     } catch (e) {
-      const msg = e instanceof TaskError || e instanceof AccessError || e instanceof UnreachableError ? e.message : (e as Error).message || String(e);
+      const msg =
+        e instanceof ProcessOutput
+          ? commandFailure(e, ctx.lastCommand)
+          : e instanceof TaskError || e instanceof AccessError || e instanceof UnreachableError
+            ? e.message
+            : (e as Error).message || String(e);
       record(step.name, 'failed', ctx, msg);
       return;
     }
   }
 }
 
+/** A zx command that exited non-zero, in one line: the command, its exit code, its last words. */
+function commandFailure(p: ProcessOutput, cmd = 'a command'): string {
+  const detail = (p.stderr.trim() || p.stdout.trim()).split('\n').slice(-12).join('\n');
+  return `${cmd} failed (exit ${p.exitCode ?? p.signal})${detail ? `: ${detail}` : ''}`;
+}
+
 interface TaskCtx {
   changed: boolean;
+  /** the last command h.$ or h.read$ started (named when it fails) */
+  lastCommand?: string;
   /** h.skip() was called: the task did not apply */
   skipped?: boolean;
   messages: string[];

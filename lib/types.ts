@@ -1,5 +1,6 @@
 // The contract between the engine (lib/) and the roles (roles/): a role is an ordered list of
 // named tasks and handlers; each task sees one host only through a HostHandle.
+import type { Shell } from 'zx';
 
 export type TaskStatus = 'ok' | 'changed' | 'failed' | 'skipped';
 
@@ -74,6 +75,11 @@ export interface HostHandle {
   file(spec: string | ReadSpec): Promise<RemoteFile>;
   /** atomic writes (temp file + rename), owner/mode kept, dated backup; no-op in check mode */
   write(specs: WriteSpec[]): Promise<void>;
+  /** zx's `$` on this host for commands that change it: `await h.$\`make -C /etc/mail\``; every
+   *  value is quoted for a POSIX shell; in check mode the command is reported, not run */
+  readonly $: Shell;
+  /** zx's `$` on this host for commands that only read (run in check mode too) */
+  readonly read$: Shell;
   /** run an argv (quoted) or a shell script; see RunOptions */
   run(cmd: string[] | { script: string }, opts?: RunOptions): Promise<RunResult>;
   notify(handler: string): void;

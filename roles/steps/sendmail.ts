@@ -84,6 +84,7 @@ export const rebuild: Handler = {
 export const reload: Handler = {
   name: RELOAD,
   async run(h: HostHandle) {
-    await h.run(['/etc/init.d/sendmail', 'reload'], { changes: true });
+    // Debian's init script (runs make, then SIGHUP); systemd's unit has no reload action (notes)
+    await h.$`/etc/init.d/sendmail reload`;
   },
 };

@@ -8,6 +8,7 @@ import type { HostConnection, PlayOptions, HostPlan, PlayResult } from '../../li
 import { runPlay } from '../../lib/runner.js';
 import type { ReadSpec, RemoteFile, Role, RunResult, TaskResult, WriteSpec } from '../../lib/types.js';
 import type { Target } from '../../lib/connection.js';
+import { RemoteChild } from '../../lib/ssh/remote-child.js';
 
 export interface FakeFile {
   content: Buffer;
@@ -98,6 +99,12 @@ export class FakeHost implements HostConnection {
     this.roundTrips++;
     this.commands.push(describe || script);
     return this.onRun(script, describe, this);
+  }
+  spawn(commandLine: string, describe?: string): RemoteChild {
+    this.roundTrips++;
+    this.commands.push(describe || commandLine);
+    const r = this.onRun(commandLine, describe, this);
+    return RemoteChild.finished(r.code, r.stdout, r.stderr);
   }
   async rollback(entries: Array<{ path: string; backup?: string }>): Promise<void> {
     this.roundTrips++;
