@@ -8,6 +8,7 @@ import { AccessError, Connection, UnreachableError, type ConnectOptions, type Ta
 import { unifiedDiff } from './diff.js';
 import { RemoteChild } from './ssh/remote-child.js';
 import { hostShell } from './ssh/host-shell.js';
+import * as ops from './ops/index.js';
 import { ProcessOutput } from 'zx';
 import type { HostHandle, PeerHandle, ReadSpec, RemoteFile, Role, RunOptions, RunResult, TaskResult, TaskStatus, WriteSpec } from './types.js';
 
@@ -303,13 +304,17 @@ async function runHost(
       ctx.lastCommand = line;
       return conn.spawn(line);
     });
-    return {
+    const handle: HostHandle = {
       name: host,
       vars: plan.vars,
       options: opts.options,
       checkMode: opts.check,
       $,
       read$,
+      edit: (path, fn, o) => ops.edit(handle, path, fn, o),
+      put: (spec, o) => ops.put(handle, spec, o),
+      attrs: (path, want, o) => ops.attrs(handle, path, want, o),
+      absent: (paths, o) => ops.absent(handle, paths, o),
       probe(name) {
         const p = probes[name];
         if (!p) throw new TaskError(`probe ${name} was not gathered (role bug)`);
@@ -422,6 +427,7 @@ async function runHost(
         ctx.facts = { ...ctx.facts, ...values };
       },
     };
+    return handle;
   };
 
   const steps: Array<{ name: string; run: (h: HostHandle) => Promise<void>; handler?: boolean }> = [

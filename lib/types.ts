@@ -73,6 +73,12 @@ export interface HostHandle {
   /** files, from the gathered snapshot when possible, else read in one round trip */
   files(specs: Array<string | ReadSpec>): Promise<RemoteFile[]>;
   file(spec: string | ReadSpec): Promise<RemoteFile>;
+  /** operations (lib/ops): read, compute the change with a pure function, write only the
+   *  difference, notify when changed; true when something changed (or would, in check mode) */
+  edit(path: string, fn: (text: string, exists: boolean) => string | { text: string; warnings?: string[] }, o?: { notify?: string | string[]; mode?: number; owner?: string; group?: string }): Promise<boolean>;
+  put(spec: WriteSpec, o?: { notify?: string | string[] }): Promise<boolean>;
+  attrs(path: string, want: { mode: number; owner: string; group: string }, o?: { notify?: string | string[] }): Promise<boolean>;
+  absent(paths: string[], o?: { notify?: string | string[] }): Promise<boolean>;
   /** atomic writes (temp file + rename), owner/mode kept, dated backup; no-op in check mode */
   write(specs: WriteSpec[]): Promise<void>;
   /** zx's `$` on this host for commands that change it: `await h.$\`make -C /etc/mail\``; every

@@ -1,0 +1,84 @@
+// The operations layer (lib/ops) through the real engine on a fake host: only the difference is
+// written, handlers are notified only on a change, check mode writes and runs nothing, --diff shows
+// text changes and never a secret, and a task that does not apply is reported skipped.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeHost, playOnFakes } from '../support/fake-host.js';
+import type { Role, Task } from '../../lib/types.js';
+
+const RELOAD = 'reload it';
+function role(...tasks: Task[]): Role {
+  return {
+    name: 'ops-test',
+    gather: () => ({ files: [{ path: '/etc/a.conf' }, { path: '/etc/k.key', digestOnly: true, secret: true }], probes: {} }),
+    tasks,
+    handlers: [{ name: RELOAD, run: async (h) => void (await h.$`service thing reload`) }],
+  };
+}
+const appendLine = (line: string): Task => ({
+  name: `a.conf has ${line}`,
+  run: async (h) => void (await h.edit('/etc/a.conf', (t) => (t.split('\n').includes(line) ? t : t + line + '\n'), { notify: RELOAD })),
+});
+
+test('edit: writes only the difference and notifies once; the second run changes nothing', async () => {
+  const h = new FakeHost('h', { '/etc/a.conf': 'x\n' });
+  const r = await playOnFakes([[{ host: h, role: role(appendLine('y'), appendLine('z')) }]]);
+  assert.equal(h.text('/etc/a.conf'), 'x\ny\nz\n');
+  assert.deepEqual(h.commands, ['service thing reload']);
+  assert.deepEqual(r.lines.map((l) => l.status), ['changed', 'changed', 'changed']);
+  const again = await playOnFakes([[{ host: h, role: role(appendLine('y'), appendLine('z')) }]]);
+  assert.deepEqual(again.lines.map((l) => l.status), ['ok', 'ok']);
+  assert.deepEqual(h.commands, ['service thing reload']);
+});
+
+test('edit in check mode with diff: reported with its diff, nothing written, no handler run', async () => {
+  const h = new FakeHost('h', { '/etc/a.conf': 'x\n' });
+  const r = await playOnFakes([[{ host: h, role: role(appendLine('y')) }]], { check: true, diff: true });
+  assert.equal(h.text('/etc/a.conf'), 'x\n');
+  assert.deepEqual(h.written, []);
+  assert.deepEqual(h.commands, []);
+  assert.equal(r.lines[0].status, 'changed');
+  assert.match(r.lines[0].diffs[0], /^\+y$/m);
+  assert.match(r.lines[1].messages.join(), /would run: service thing reload/);
+});
+
+test('put: a secret is compared by digest, written with its mode, and never shown in a diff', async () => {
+  const h = new FakeHost('h', { '/etc/k.key': { content: 'OLD-SECRET-KEY-MATERIAL-0000000000', mode: 0o644 } });
+  const put: Task = { name: 'key', run: async (hh) => void (await hh.put({ path: '/etc/k.key', content: 'NEW-SECRET-KEY-MATERIAL-1111111111', mode: 0o640, group: 'smmsp', secret: true }, { notify: RELOAD })) };
+  const r = await playOnFakes([[{ host: h, role: role(put) }]], { diff: true });
+  assert.equal(h.text('/etc/k.key'), 'NEW-SECRET-KEY-MATERIAL-1111111111');
+  assert.equal(h.files.get('/etc/k.key')!.mode, 0o640);
+  assert.doesNotMatch(JSON.stringify(r.lines), /SECRET-KEY-MATERIAL/);
+  const again = await playOnFakes([[{ host: h, role: role(put) }]]);
+  assert.equal(again.lines[0].status, 'ok');
+});
+
+test('attrs: chown/chmod through zx with every value quoted, only when they differ', async () => {
+  const h = new FakeHost('h', { "/etc/it's.key": { content: 'k', mode: 0o644, owner: 'root', group: 'root' } });
+  const t: Task = { name: 'mode', run: async (hh) => void (await hh.attrs("/etc/it's.key", { mode: 0o600, owner: 'root', group: 'root' })) };
+  const r = await playOnFakes([[{ host: h, role: { ...role(t), gather: () => ({ files: [], probes: {} }) } }]]);
+  assert.equal(r.lines[0].status, 'changed');
+  assert.deepEqual(h.commands, [`chown root:root -- '/etc/it'\\''s.key' && chmod 0600 -- '/etc/it'\\''s.key'`]);
+  h.files.get("/etc/it's.key")!.mode = 0o600;
+  h.commands.length = 0;
+  const again = await playOnFakes([[{ host: h, role: { ...role(t), gather: () => ({ files: [], probes: {} }) } }]]);
+  assert.equal(again.lines[0].status, 'ok');
+  assert.deepEqual(h.commands, []);
+});
+
+test('skip: a task that does not apply is skipped and counted, not ok', async () => {
+  const h = new FakeHost('h', { '/etc/a.conf': '' });
+  const t: Task = { name: 'other mode', run: async (hh) => hh.skip('not this mode') };
+  const r = await playOnFakes([[{ host: h, role: role(t, appendLine('y')) }]]);
+  assert.equal(r.lines[0].status, 'skipped');
+  assert.deepEqual(r.lines[0].messages, ['not this mode']);
+  assert.equal(r.stats.get('h')!.skipped, 1);
+});
+
+test('a failing zx command fails the task with one line naming the command and its error', async () => {
+  const h = new FakeHost('h', {}, {}, () => ({ code: 2, stdout: '', stderr: 'boom: no such thing' }));
+  const t: Task = { name: 'runs', run: async (hh) => void (await hh.$`do-it --now`) };
+  const r = await playOnFakes([[{ host: h, role: { ...role(t), gather: () => ({ files: [], probes: {} }) } }]]);
+  assert.equal(r.lines[0].status, 'failed');
+  assert.equal(r.lines[0].error, 'do-it --now failed (exit 2): boom: no such thing');
+});
