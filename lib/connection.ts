@@ -8,7 +8,7 @@ import type { ClientChannel } from 'ssh2';
 import { RemoteChild } from './ssh/remote-child.js';
 import { shq } from './shell.js';
 import { checkHostKey, fingerprintSha256, keyTypeOf, type KnownHostEntry } from './known-hosts.js';
-import { parseReadOutput, readScript, writeScript, backupStamp, backupPath, rollbackScript, type ReadResult } from './remote-files.js';
+import { parseReadOutput, readScript, shellScript, writeScript, backupStamp, backupPath, rollbackScript, type ReadResult } from './remote-files.js';
 import type { ReadSpec, RunResult, WriteSpec } from './types.js';
 
 export interface Target {
@@ -225,8 +225,8 @@ export class Connection {
     const dir = lockPath.replace(/\/[^/]*$/, '') || '/';
     const end = `@END${randomBytes(8).toString('hex')}`; // probes print raw text: the end mark is unguessable
     const script =
-      `{ [ -d ${shq(dir)} ] || mkdir -p ${shq(dir)}; } && exec 9>>${shq(lockPath)} || exit 71\n` +
-      `if ! flock -w ${Math.max(0, Math.floor(waitSeconds))} 9; then echo '@LOCKED'; exit 75; fi\n` +
+      `lockdir=${shq(dir)} lock=${shq(lockPath)} wait=${Math.max(0, Math.floor(waitSeconds))}\n` +
+      shellScript('lock-read.sh') +
       readScript(files, probes) +
       `echo ${end}\nexec cat >/dev/null\n`;
     const { line, stdinPrefix } = this.wrap(script);

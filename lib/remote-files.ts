@@ -1,32 +1,37 @@
-// Shell scripts that read and write files on a host in one round trip, and the parser of what the
-// read script prints. Pure: builds text and parses text; the connection sends it.
+// Shell scripts that read and write files on a host in one round trip (their text is in lib/sh/*.sh,
+// checked by sh -n and shellcheck in the tests), and the parser of what the read script prints.
+// Builds text and parses text; the connection sends it.
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { shq } from './shell.js';
 import type { ReadSpec, RemoteFile, RunResult, WriteSpec } from './types.js';
 
-// Few processes per file (the hosts may be small, and a fleet's reads all land at once): stat
-// prints the record header itself, then one base64 (content) or sha256sum (digest only).
-const READ_FN =
-  `r() { if [ -e "$1" ]; then stat -c "@F $2 1 %a %U %G %Y %s" -- "$1" 2>/dev/null || printf '@F %s 1 0 ? ? 0 0\\n' "$2"; ` +
-  `if [ "$3" = d ]; then sha256sum < "$1" 2>/dev/null || echo '!'; ` +
-  `else { base64 -w0 < "$1" 2>/dev/null || printf '!'; }; echo; fi; ` +
-  `else printf '@F %s 0\\n\\n' "$2"; fi; }\n`;
-
-// A probe runs in a subshell with its output as is, closed by a line with the script's nonce (printed
-// before any probe runs, so a probe cannot know it) and its exit code.
-const PROBE_FN = `p() { printf '@P %s\\n' "$1"; ( eval "$2" ) 2>&1 </dev/null; c=$?; printf '\\n@E%s %s\\n' "$3" "$c"; }\n`;
+/**
+ * A shell script of lib/sh/, read once (dist/lib/*.js finds it at the checkout's lib/sh/), without
+ * its comment lines (they stay in the file for readers, not on every round trip's command line).
+ */
+const scripts = new Map<string, string>();
+export function shellScript(name: string): string {
+  let t = scripts.get(name);
+  if (t === undefined) {
+    const text = readFileSync(new URL(`../../lib/sh/${name}`, import.meta.url), 'utf8');
+    t = text.split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#')).join('\n') + '\n';
+    scripts.set(name, t);
+  }
+  return t;
+}
 
 /** A script printing each file (base64, or its sha256 only) and each probe's exit code and output. */
 export function readScript(files: ReadSpec[], probes: Record<string, string> = {}): string {
   let s = '';
+  if (files.length || Object.keys(probes).length) s += shellScript('read.sh');
   if (files.length) {
-    s += READ_FN;
     files.forEach((f, i) => (s += `r ${shq(f.path)} ${i} ${f.digestOnly ? 'd' : 'c'}\n`));
   }
   const names = Object.keys(probes);
   if (names.length) {
     const nonce = randomBytes(8).toString('hex');
-    s += PROBE_FN + `echo '@N ${nonce}'\n`;
+    s += `echo '@N ${nonce}'\n`;
     names.forEach((n, i) => (s += `p ${i} ${shq(probes[n])} ${nonce}\n`));
   }
   return s;
@@ -115,26 +120,7 @@ export interface WritePlan {
  * to it (at most `keep` per file), then rename. Contents come on stdin, never on the command line.
  */
 export function writeScript(specs: WriteSpec[], stamp: string, keep = 5, tag = 'bak'): WritePlan {
-  const suffix = `${tag}-${stamp}`;
-  let s =
-    'set -e\numask 077\n' +
-    'tmp=\ntrap \'[ -n "$tmp" ] && rm -f -- "$tmp"\' EXIT\n' +
-    'w() {\n' +
-    '  f=$1; d=$(dirname -- "$f"); b=$(basename -- "$f")\n' +
-    '  IFS= read -r data || [ -n "$data" ]\n' +
-    '  tmp=$(mktemp "$d/.$b.XXXXXX")\n' +
-    '  printf \'%s\' "$data" | base64 -d > "$tmp"\n' +
-    '  if [ -e "$f" ]; then\n' +
-    '    chown --reference="$f" -- "$tmp"; chmod --reference="$f" -- "$tmp"\n' +
-    `    cp -p -- "$f" "$f.${suffix}"\n` +
-    `    ls -1d -- "$f".${tag}-* 2>/dev/null | sort | head -n -${keep} | while IFS= read -r old; do rm -f -- "$old"; done\n` +
-    '  elif [ -z "$2" ]; then chmod 0644 -- "$tmp"\n' +
-    '  fi\n' +
-    '  if [ -n "$2" ]; then chmod "$2" -- "$tmp"; fi\n' +
-    '  if [ -n "$3" ]; then chown -- "$3" "$tmp"; fi\n' +
-    '  sync -- "$tmp" 2>/dev/null || true\n' +
-    '  mv -f -- "$tmp" "$f"; tmp=\n' +
-    '}\n';
+  let s = `suffix=${shq(`${tag}-${stamp}`)} tag=${shq(tag)} keep=${Math.max(1, Math.floor(keep))}\n` + shellScript('write.sh');
   let stdin = '';
   for (const w of specs) {
     const mode = w.mode !== undefined ? w.mode.toString(8).padStart(4, '0') : '';
