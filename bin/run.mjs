@@ -18,8 +18,9 @@ if (!name) {
 // Two builds into dist/: the product (tsconfig.json: scripts, roles, lib, lab, bench) and the tests
 // (tsconfig.test.json: test/, which imports the product). Each keeps a stamp holding the list of its
 // sources; a build is stale when a source is newer than the stamp or the list changed (a file added,
-// deleted or renamed). A stale build starts from an empty output folder, so a deleted or renamed .ts
-// never leaves its old .js behind (tsc alone never deletes output).
+// deleted or renamed). After tsc, every .js whose .ts is gone is deleted, so a deleted or renamed .ts
+// never leaves its old .js behind (tsc alone never deletes output), and a run that starts meanwhile
+// never finds the output folder empty.
 const BUILDS = {
   product: { tsconfig: 'tsconfig.json', dirs: ['scripts', 'roles', 'lib', 'lab', 'bench'], stamp: join(dist, '.build-stamp') },
   tests: { tsconfig: 'tsconfig.test.json', dirs: ['test'], stamp: join(dist, 'test', '.build-stamp') },
@@ -34,6 +35,20 @@ function sources(dir, out) {
     else if (entry.name.endsWith('.ts')) out.push([p, statSync(p).mtimeMs]);
   }
   return out;
+}
+
+/** Delete compiled files under dir whose source is not in `live` (paths relative to the checkout). */
+function removeGhosts(dir, live) {
+  if (!existsSync(dir)) return;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      removeGhosts(p, live);
+      if (!readdirSync(p).length) rmSync(p, { recursive: true, force: true });
+    } else if (entry.name.endsWith('.js') && !live.has(p.slice(dist.length + 1))) {
+      rmSync(p, { force: true });
+    }
+  }
 }
 
 function build(which, force) {
@@ -51,13 +66,14 @@ function build(which, force) {
     (which === 'tests' && statSync(BUILDS.product.stamp).mtimeMs > built);
   if (!stale) return;
   const started = new Date();
-  for (const d of b.dirs) rmSync(join(dist, d), { recursive: true, force: true });
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const r = spawnSync(process.execPath, [tsc, '-p', join(root, b.tsconfig)], { stdio: 'inherit' });
   if (r.status !== 0) {
     console.error('build failed: fix the TypeScript errors above (npm run build)');
     process.exit(r.status ?? 1);
   }
+  const live = new Set(files.map(([p]) => p.slice(root.length + 1).replace(/\.ts$/, '.js')));
+  for (const d of b.dirs) removeGhosts(join(dist, d), live);
   mkdirSync(dirname(b.stamp), { recursive: true });
   writeFileSync(b.stamp, list);
   utimesSync(b.stamp, started, started);

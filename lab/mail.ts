@@ -124,14 +124,26 @@ export async function sendTestMail(laptop: string, rcpt = 'someone@example.net',
     }
     await sleep(250);
   }
-  const slines = serverLog();
-  const serverQids = new Set<string>();
-  for (const l of slines) if (l.includes(`msgid=${messageId}`)) { const m = QID.exec(l); if (m) serverQids.add(m[1]); }
-  const serverLines = slines.filter((l) => {
-    const m = QID.exec(l);
-    if (m && serverQids.has(m[1])) return true;
-    return l.includes(laptopAddr) && (/STARTTLS=server/.test(l) || /Relaying denied/.test(l) || /reject=/.test(l));
-  });
+  // The server's syslog may write its lines a moment after the laptop logged the outcome (seen on a
+  // loaded machine): wait, bounded, for the server's own word on this message (accepted: its queue
+  // id; refused: the reject line for this laptop's address).
+  const serverSide = () => {
+    const slines = serverLog();
+    const serverQids = new Set<string>();
+    for (const l of slines) if (l.includes(`msgid=${messageId}`)) { const m = QID.exec(l); if (m) serverQids.add(m[1]); }
+    return slines.filter((l) => {
+      const m = QID.exec(l);
+      if (m && serverQids.has(m[1])) return true;
+      return l.includes(laptopAddr) && (/STARTTLS=server/.test(l) || /Relaying denied/.test(l) || /reject=/.test(l));
+    });
+  };
+  let serverLines = serverSide();
+  const seen = (ls: string[]) =>
+    outcome === 'sent' ? ls.some((l) => l.includes(`msgid=${messageId}`)) : outcome === 'refused' ? ls.some((l) => /Relaying denied|reject=/.test(l)) : true;
+  for (const until = Date.now() + 5000; !seen(serverLines) && Date.now() < until; ) {
+    await sleep(100);
+    serverLines = serverSide();
+  }
   const verifyOf = (ls: string[], side: string) => {
     let v: string | undefined;
     for (const l of ls) if (l.includes(`STARTTLS=${side}`)) v = /verify=([A-Z]+)/.exec(l)?.[1] ?? v;

@@ -2,7 +2,7 @@
 // the commands with -v (secrets masked), a recap per host in Ansible's manner, or one JSON
 // document with --json.
 import type { TaskResult } from './types.js';
-import type { HostStats, Reporter } from './runner.js';
+import type { HostStats, Reporter } from './play.js';
 
 export interface ReportOptions {
   json: boolean;

@@ -7,7 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createRequire } from 'node:module';
 import { parseInventory, connectionOf, InventoryError, SelectionError, type Inventory, type InventoryHost } from '../lib/inventory.js';
 import { parseKnownHosts, knownHostsLine } from '../lib/known-hosts.js';
-import { runPlay, type HostPlan, type PlayResult } from '../lib/runner.js';
+import { runPlay, type HostPlan, type PlayResult } from '../lib/play.js';
 import { ConsoleReporter, jsonReport } from '../lib/report.js';
 import { Secrets } from '../lib/secrets.js';
 import type { Target } from '../lib/connection.js';

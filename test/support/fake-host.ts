@@ -4,8 +4,8 @@
 // command a task runs is recorded (and answered by a handler the test may give), so a test reads
 // "files and facts in, writes and commands out", as pyinfra's operation tests do.
 import { createHash } from 'node:crypto';
-import type { HostConnection, PlayOptions, HostPlan, PlayResult } from '../../lib/runner.js';
-import { runPlay } from '../../lib/runner.js';
+import type { HostConnection, PlayOptions, HostPlan, PlayResult } from '../../lib/play.js';
+import { runPlay } from '../../lib/play.js';
 import type { ReadSpec, RemoteFile, Role, RunResult, TaskResult, WriteSpec } from '../../lib/types.js';
 import type { Target } from '../../lib/connection.js';
 import { RemoteChild } from '../../lib/ssh/remote-child.js';

@@ -1,0 +1,260 @@
+// One host's part of a run: its tasks in order through the host handle (files from the snapshot,
+// writes, zx's $ on the host, the operations, notify), then its notified handlers once each. A failed
+// task stops the host. Knows nothing about what the roles configure.
+import { shq as shqLocal } from './shell.js';
+import { AccessError, UnreachableError } from './connection.js';
+import { unifiedDiff } from './diff.js';
+import { RemoteChild } from './ssh/remote-child.js';
+import { hostShell } from './ssh/host-shell.js';
+import * as ops from './ops/index.js';
+import { ProcessOutput } from 'zx';
+import { cacheHas, normSpec, registerSecret, remember, sha256 } from './snapshot.js';
+import type { HostPlan, HostStats, PlayOptions } from './play.js';
+import type { HostHandle, PeerHandle, ReadSpec, RemoteFile, RunOptions, RunResult, TaskResult, TaskStatus, WriteSpec } from './types.js';
+
+export class TaskError extends Error {}
+
+/** What the play needs of a host's connection (lib/connection.ts's Connection; a fake host in tests). */
+export interface HostConnection {
+  readonly roundTrips: number;
+  lockAndRead(lockPath: string, waitSeconds: number, files: ReadSpec[], probes: Record<string, string>): Promise<{ files: RemoteFile[]; probes: Record<string, RunResult> }>;
+  read(files: ReadSpec[], probes?: Record<string, string>): Promise<{ files: RemoteFile[]; probes: Record<string, RunResult> }>;
+  write(specs: WriteSpec[], existed: boolean[], keepBackups?: number): Promise<Array<{ path: string; backup?: string }>>;
+  run(script: string, stdin?: string | Buffer, describe?: string): Promise<RunResult>;
+  rollback(entries: Array<{ path: string; backup?: string }>): Promise<void>;
+  /** start a command line as root on the host (what zx's `$` spawns; see lib/ssh/host-shell.ts) */
+  spawn(commandLine: string, describe?: string): RemoteChild;
+  close(): void;
+}
+
+export async function runHost(
+  plan: HostPlan,
+  conn: HostConnection,
+  st: HostStats,
+  opts: PlayOptions,
+  results: TaskResult[],
+  peerHandle: (name: string) => PeerHandle,
+  cache: Map<string, RemoteFile>,
+  probes: Record<string, RunResult>,
+): Promise<void> {
+  const host = plan.name;
+  const notified = new Set<string>();
+  const written = new Map<string, string | undefined>();
+
+  const record = (task: string, status: TaskStatus, ctx: TaskCtx, error?: string) => {
+    const r: TaskResult = {
+      host,
+      task,
+      status,
+      messages: ctx.messages.map(opts.mask),
+      warnings: ctx.warnings.map(opts.mask),
+      diffs: ctx.diffs.map(opts.mask),
+      error: error === undefined ? undefined : opts.mask(error),
+      ...(ctx.facts ? { facts: JSON.parse(opts.mask(JSON.stringify(ctx.facts))) as Record<string, unknown> } : {}),
+    };
+    results.push(r);
+    if (status === 'ok') st.ok++;
+    else if (status === 'changed') st.changed++;
+    else if (status === 'failed') st.failed++;
+    else st.skipped++;
+    opts.reporter.taskResult(r);
+  };
+
+  const makeHandle = (ctx: TaskCtx): HostHandle => {
+    const files = async (specs: Array<string | ReadSpec>) => {
+      const want = specs.map(normSpec);
+      const missing = want.filter((s) => !cacheHas(cache, s));
+      if (missing.length) {
+        const r = await conn.read(missing);
+        r.files.forEach((f) => remember(f, cache, opts.addSecret));
+      }
+      return want.map((s) => cache.get(s.path)!);
+    };
+    // zx's `$` on this host: h.$ for commands that change it (check mode: reported, not run; the
+    // task is changed; the snapshot of files is dropped), h.read$ for commands that only look
+    const $ = hostShell((line) => {
+      ctx.lastCommand = line;
+      ctx.changed = true;
+      ctx.messages.push(opts.check ? `would run: ${line}` : `ran: ${line}`);
+      if (opts.check) return RemoteChild.finished(0);
+      cache.clear();
+      return conn.spawn(line);
+    });
+    const read$ = hostShell((line) => {
+      ctx.lastCommand = line;
+      return conn.spawn(line);
+    });
+    const handle: HostHandle = {
+      name: host,
+      vars: plan.vars,
+      options: opts.options,
+      checkMode: opts.check,
+      $,
+      read$,
+      edit: (path, fn, o) => ops.edit(handle, path, fn, o),
+      put: (spec, o) => ops.put(handle, spec, o),
+      attrs: (path, want, o) => ops.attrs(handle, path, want, o),
+      absent: (paths, o) => ops.absent(handle, paths, o),
+      probe(name) {
+        const p = probes[name];
+        if (!p) throw new TaskError(`probe ${name} was not gathered (role bug)`);
+        return p;
+      },
+      files,
+      async file(spec) {
+        return (await files([spec]))[0];
+      },
+      async write(specs: WriteSpec[]) {
+        const current = await files(specs.map((s) => ({ path: s.path, digestOnly: !!s.secret, secret: s.secret })));
+        const todo: WriteSpec[] = [];
+        specs.forEach((s, i) => {
+          const cur = current[i];
+          const content = Buffer.from(s.content);
+          if (s.secret) registerSecret(content.toString('utf8'), opts.addSecret);
+          const same =
+            cur.exists &&
+            (cur.sha256 ?? '') === sha256(content) &&
+            (s.mode === undefined || cur.mode === s.mode) &&
+            (s.owner === undefined || cur.owner === s.owner) &&
+            (s.group === undefined || cur.group === s.group);
+          if (same) return;
+          todo.push(s);
+          const what = !cur.exists
+            ? `create ${s.path}`
+            : cur.sha256 === sha256(content)
+              ? `set owner/mode of ${s.path}`
+              : `update ${s.path}`;
+          ctx.messages.push(opts.check ? `would ${what}` : what);
+          if (opts.diff && (!cur.exists || cur.sha256 !== sha256(content))) {
+            const before = cur.exists ? (cur.content ? cur.content.toString('utf8') : '') : undefined;
+            ctx.diffs.push(unifiedDiff(s.path, before, content.toString('utf8'), !!s.secret || !!cur.secret));
+          }
+        });
+        if (!todo.length) return;
+        ctx.changed = true;
+        if (opts.check) return;
+        const existed = todo.map((s) => !!cache.get(s.path)?.exists);
+        const done = await conn.write(todo, existed, opts.keepBackups);
+        // the first version of each file this run replaced is the one a rollback restores
+        for (const d of done) if (!written.has(d.path)) written.set(d.path, d.backup);
+        for (const s of todo) {
+          const content = Buffer.from(s.content);
+          const prev = cache.get(s.path);
+          cache.set(s.path, {
+            path: s.path,
+            exists: true,
+            content: s.secret ? undefined : content,
+            sha256: sha256(content),
+            mode: s.mode ?? prev?.mode ?? 0o644,
+            owner: s.owner ?? prev?.owner,
+            group: s.group ?? prev?.group,
+            secret: s.secret,
+          });
+        }
+      },
+      async run(cmd, ro: RunOptions = {}) {
+        const script = Array.isArray(cmd) ? cmd.map((a) => shqLocal(a)).join(' ') : cmd.script;
+        const describe = ro.describe ?? script;
+        if (ro.changes) {
+          ctx.changed = true;
+          if (opts.check) {
+            ctx.messages.push(`would run: ${describe}`);
+            return { code: 0, stdout: '', stderr: '' };
+          }
+          ctx.messages.push(`ran: ${describe}`);
+        }
+        const r = await conn.run(script, ro.stdin, ro.describe);
+        if (ro.changes) cache.clear();
+        if (r.code !== 0 && ro.check !== false) {
+          const detail = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-12).join('\n');
+          throw new TaskError(`${describe} failed (exit ${r.code})${detail ? `: ${detail}` : ''}`);
+        }
+        return r;
+      },
+      notify(handler) {
+        if (!plan.role.handlers.some((h) => h.name === handler)) throw new TaskError(`no handler '${handler}' (role bug)`);
+        notified.add(handler);
+      },
+      warn(m) {
+        ctx.warnings.push(m);
+      },
+      say(m) {
+        ctx.messages.push(m);
+      },
+      changed(m) {
+        ctx.changed = true;
+        if (m) ctx.messages.push(opts.check ? `would ${m}` : m);
+      },
+      skip(reason) {
+        ctx.skipped = true;
+        ctx.messages.push(reason);
+      },
+      peer(name) {
+        return peerHandle(name);
+      },
+      async rollback() {
+        if (opts.check || !written.size) return [];
+        const entries = [...written].map(([path, backup]) => ({ path, backup })).reverse();
+        await conn.rollback(entries);
+        written.clear();
+        cache.clear();
+        return entries.map((e) => e.path);
+      },
+      secret(v) {
+        registerSecret(v, opts.addSecret);
+      },
+      facts(values) {
+        ctx.facts = { ...ctx.facts, ...values };
+      },
+    };
+    return handle;
+  };
+
+  const steps: Array<{ name: string; run: (h: HostHandle) => Promise<void>; handler?: boolean }> = [
+    ...plan.role.tasks,
+    ...plan.role.handlers.map((h) => ({ name: h.name, run: h.run, handler: true })),
+  ];
+  for (const step of steps) {
+    if (step.handler && !notified.has(step.name)) continue;
+    if (opts.signal?.aborted) {
+      st.interrupted = `before "${step.name}"`;
+      return;
+    }
+    opts.reporter.taskStart?.(host, step.name);
+    const ctx = newCtx();
+    try {
+      await step.run(makeHandle(ctx));
+      record(step.name, step.handler || ctx.changed ? 'changed' : ctx.skipped ? 'skipped' : 'ok', ctx);
+    } catch (e) {
+      const msg =
+        e instanceof ProcessOutput
+          ? commandFailure(e, ctx.lastCommand)
+          : e instanceof TaskError || e instanceof AccessError || e instanceof UnreachableError
+            ? e.message
+            : (e as Error).message || String(e);
+      record(step.name, 'failed', ctx, msg);
+      return;
+    }
+  }
+}
+
+/** A zx command that exited non-zero, in one line: the command, its exit code, its last words. */
+function commandFailure(p: ProcessOutput, cmd = 'a command'): string {
+  const detail = (p.stderr.trim() || p.stdout.trim()).split('\n').slice(-12).join('\n');
+  return `${cmd} failed (exit ${p.exitCode ?? p.signal})${detail ? `: ${detail}` : ''}`;
+}
+
+interface TaskCtx {
+  changed: boolean;
+  /** the last command h.$ or h.read$ started (named when it fails) */
+  lastCommand?: string;
+  /** h.skip() was called: the task did not apply */
+  skipped?: boolean;
+  messages: string[];
+  warnings: string[];
+  diffs: string[];
+  facts?: Record<string, unknown>;
+}
+function newCtx(): TaskCtx {
+  return { changed: false, messages: [], warnings: [], diffs: [] };
+}

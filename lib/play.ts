@@ -1,0 +1,180 @@
+// Runs roles on hosts: one connection per host for the whole run, hosts of a phase in parallel
+// (bounded by forks), phases in order (a server before the laptops that need it). Each task reports
+// ok, changed or failed; a failed task stops that host; handlers run once at the end of a host's
+// role, only when notified. Knows nothing about what the roles configure.
+import { Connection, type ConnectOptions, type Target } from './connection.js';
+import { runHost, type HostConnection } from './host-session.js';
+import { peerReader } from './peers.js';
+import { remember } from './snapshot.js';
+import { limiter, pool } from './limit.js';
+import type { RemoteFile, Role, RunResult, TaskResult } from './types.js';
+
+export type { HostConnection } from './host-session.js';
+
+export interface HostPlan {
+  name: string;
+  role: Role;
+  vars: Record<string, unknown>;
+  target: Target;
+}
+
+export interface Reporter {
+  taskStart?(host: string, task: string): void;
+  taskResult(r: TaskResult): void;
+  command?(host: string, line: string): void;
+  hostUnreachable(host: string, message: string): void;
+  hostDone?(host: string, stats: HostStats): void;
+}
+
+export interface PlayOptions {
+  /** how a host is connected to (default: an SSH connection, Connection.open) */
+  open?: (target: Target, opts: ConnectOptions) => Promise<HostConnection>;
+  check: boolean;
+  diff: boolean;
+  forks: number;
+  lockPath: string;
+  lockWaitSeconds: number;
+  keepBackups: number;
+  /** flags the roles may read (h.options) */
+  options: Record<string, unknown>;
+  connect: ConnectOptions;
+  reporter: Reporter;
+  signal?: AbortSignal;
+  /** mask secrets in any text shown */
+  mask: (s: string) => string;
+  addSecret: (s: string) => void;
+  /** targets of hosts that are not in the plan but may be read as peers */
+  peers?: Map<string, { vars: Record<string, unknown>; target: Target }>;
+}
+
+export interface HostStats {
+  ok: number;
+  changed: number;
+  failed: number;
+  skipped: number;
+  unreachable: number;
+  roundTrips: number;
+  interrupted?: string;
+}
+
+export interface PlayResult {
+  stats: Map<string, HostStats>;
+  results: TaskResult[];
+  interrupted: boolean;
+}
+
+type Prepared =
+  | { kind: 'ready'; conn: HostConnection; cache: Map<string, RemoteFile>; probes: Record<string, RunResult> }
+  | { kind: 'gather-failed'; conn: HostConnection; message: string }
+  | { kind: 'unreachable'; message: string }
+  | { kind: 'skipped' };
+
+/** Run phases in order; the hosts of one phase in parallel. */
+export async function runPlay(phases: HostPlan[][], opts: PlayOptions): Promise<PlayResult> {
+  const conns = new Map<string, Promise<HostConnection>>();
+  const open = opts.open ?? ((t: Target, o: ConnectOptions) => Connection.open(t, o));
+  const stats = new Map<string, HostStats>();
+  const results: TaskResult[] = [];
+  const broken = new Map<string, string>();
+  const targets = new Map<string, { vars: Record<string, unknown>; target: Target }>(opts.peers ?? []);
+  for (const phase of phases) for (const p of phase) targets.set(p.name, { vars: p.vars, target: p.target });
+
+  const connect = (name: string): Promise<HostConnection> => {
+    let c = conns.get(name);
+    if (!c) {
+      const t = targets.get(name);
+      if (!t) return Promise.reject(new Error(`no host ${name} in the inventory`));
+      c = open(t.target, opts.connect);
+      c.catch(() => undefined);
+      conns.set(name, c);
+    }
+    return c;
+  };
+  const peerCache = new Map<string, Map<string, RemoteFile>>();
+  const peerHandle = peerReader(targets, connect, broken, peerCache, opts.addSecret);
+
+  // Every host's connection and first round trip (lock + snapshot) start at once, in phase order,
+  // at most `forks` being set up at a time: the laptops connect and read while the server's tasks
+  // run, and a host's tasks start as soon as its phase is reached and its snapshot is in.
+  const setupSlot = limiter(opts.forks);
+  const prepared = new Map<string, Promise<Prepared>>();
+  for (const phase of phases) {
+    for (const plan of phase) {
+      const p = setupSlot(async (): Promise<Prepared> => {
+        if (opts.signal?.aborted) return { kind: 'skipped' };
+        let conn: HostConnection;
+        try {
+          conn = await connect(plan.name);
+        } catch (e) {
+          return { kind: 'unreachable', message: (e as Error).message };
+        }
+        const cache = new Map<string, RemoteFile>();
+        peerCache.set(plan.name, cache); // peers of this host read the same snapshot
+        try {
+          const g = plan.role.gather(plan.vars, opts.options);
+          const r = await conn.lockAndRead(opts.lockPath, opts.lockWaitSeconds, g.files, g.probes);
+          r.files.forEach((f) => remember(f, cache, opts.addSecret));
+          return { kind: 'ready', conn, cache, probes: r.probes };
+        } catch (e) {
+          return { kind: 'gather-failed', conn, message: (e as Error).message };
+        }
+      });
+      prepared.set(plan.name, p);
+    }
+  }
+
+  try {
+    for (const phase of phases) {
+      await pool(phase, opts.forks, async (plan) => {
+        const st: HostStats = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, roundTrips: 0 };
+        stats.set(plan.name, st);
+        const prep = await prepared.get(plan.name)!;
+        if (opts.signal?.aborted || prep.kind === 'skipped') {
+          st.interrupted = 'before it started';
+          return;
+        }
+        if (prep.kind === 'unreachable') {
+          st.unreachable = 1;
+          broken.set(plan.name, prep.message);
+          opts.reporter.hostUnreachable(plan.name, opts.mask(prep.message));
+          return;
+        }
+        const conn = prep.conn;
+        try {
+          if (prep.kind === 'gather-failed') {
+            const r: TaskResult = { host: plan.name, task: 'read the current state', status: 'failed', messages: [], warnings: [], diffs: [], error: opts.mask(prep.message) };
+            results.push(r);
+            st.failed++;
+            opts.reporter.taskResult(r);
+          } else {
+            await runHost(plan, conn, st, opts, results, peerHandle, prep.cache, prep.probes);
+          }
+        } finally {
+          st.roundTrips = conn.roundTrips;
+          if (st.failed) broken.set(plan.name, 'a task failed');
+          opts.reporter.hostDone?.(plan.name, st);
+        }
+      });
+      if (opts.signal?.aborted) break;
+    }
+  } finally {
+    for (const c of conns.values()) {
+      try {
+        (await c).close();
+      } catch {
+        /* never connected */
+      }
+    }
+  }
+  // round trips made on a host's connection as a peer of others count for that host too
+  for (const [name, c] of conns) {
+    const st = stats.get(name);
+    try {
+      const conn = await c;
+      if (st) st.roundTrips = conn.roundTrips;
+    } catch {
+      /* unreachable */
+    }
+  }
+  return { stats, results, interrupted: !!opts.signal?.aborted };
+}
