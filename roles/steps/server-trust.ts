@@ -167,7 +167,7 @@ export const sharedKeyNeedsSelfSignedCert: Task = {
     const ours = findAccessEntry(text, SERVER_ISSUER_ID);
     if (ours && /^relay$/i.test(ours.action.trim())) {
       await h.write([{ path: ACCESS, content: removeAccessEntry(text, SERVER_ISSUER_ID) }]);
-      h.say(`removed the unsafe ${ours.key} RELAY line (${ACCESS}:${ours.lineNumber}) an earlier version wrote: it let every certificate of that CA relay`);
+      h.warn(`removed the unsafe ${ours.key} RELAY line (${ACCESS}:${ours.lineNumber}) an earlier version wrote: it let every certificate of that CA relay`);
       await rebuild.run(h); // now: the task fails below and handlers would not run
     }
     for (const u of unsafeIssuerLines(removeAccessEntry(text, SERVER_ISSUER_ID), pem)) {

@@ -114,3 +114,31 @@ test("unsafeIssuerLines: only the server's own self-signed issuer may RELAY", ()
   assert.deepEqual(unsafeIssuerLines(own.toLowerCase() + '\n', read('self.crt')), [], 'keys ignore case');
   assert.deepEqual(unsafeIssuerLines(undefined, read('self.crt')), []);
 });
+
+test('statusExitCode: 5 unsafe first, then 4 unreachable, 2 failed, 6 stale, 7 expiring, else 0', async () => {
+  const { statusExitCode, serverStatus, laptopStatus } = await import('../../roles/steps/status.js');
+  const pem = read('self.crt'); // valid for 30 days: "expiring"
+  const own = 'CERTISSUER:/O=Sendmail/OU=Sendmail+20Server/CN=mail.example.org/emailAddress=admin@example.org\tRELAY';
+  const okServer = serverStatus({ mode: 'shared-key', serverCertPem: pem, accessText: `${MARKER_PREFIX}server-issuer\n${own}\n` });
+  assert.equal(okServer.unsafe.length, 0);
+  assert.equal(statusExitCode([['s', okServer]]), 7, 'a certificate within 30 days of its end');
+  const unsafeServer = serverStatus({ mode: 'shared-key', serverCertPem: read('leaf.crt'), accessText: 'CERTISSUER:/O=Test+20Public+20CA/CN=Test+20Public+20CA+20R1\tRELAY\n' });
+  assert.equal(statusExitCode([['s', okServer], ['x', unsafeServer], ['u', { role: 'unreachable', reason: 'down' }]]), 5);
+  assert.equal(statusExitCode([['s', okServer], ['u', { role: 'unreachable', reason: 'down' }], ['f', { role: 'failed', reason: 'x' }]]), 4);
+  assert.equal(statusExitCode([['s', okServer], ['f', { role: 'failed', reason: 'x' }]]), 2);
+  const base = { name: 'l1', cn: 'l1', server: 's', mode: 'shared-key' as const, certPem: pem, certSha: 'a', keySha: 'k', serverCertPem: pem, serverCertSha: 'a', serverKeySha: 'k', accessText: `${MARKER_PREFIX}server-issuer\n${own}\n` };
+  const trust = (accessText: string) => judgeServerTrust({ required: true, smartHost: '[mail.example.org]', serverCertPem: pem, accessText });
+  const line = `${MARKER_PREFIX}${SERVER_TLS_ID}\n${tlsSrvLine('mail.example.org', pem)}\n`;
+  assert.equal(statusExitCode([['l1', laptopStatus({ ...base, trust: trust(line) })]]), 7, 'current, only expiring');
+  assert.equal(statusExitCode([['l1', laptopStatus({ ...base, trust: trust('') })]]), 6, 'no rule: stale');
+  assert.equal(statusExitCode([['l1', laptopStatus({ ...base, certSha: 'old', trust: trust(line) })]]), 6, 'old certificate');
+  assert.equal(statusExitCode([['l1', laptopStatus({ ...base, trust: trust('TLS_Srv:mail.example.org\tVERIFY\n') })]]), 5, 'VERIFY alone');
+  // a certificate far from its end, everything current: 0
+  ossl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('long.key'), '-out', f('long.crt'), '-days', '400', '-subj', DEBIAN_SUBJ);
+  const long = read('long.crt');
+  const lt = judgeServerTrust({ required: true, smartHost: '[mail.example.org]', serverCertPem: long, accessText: `${MARKER_PREFIX}${SERVER_TLS_ID}\n${tlsSrvLine('mail.example.org', long)}\n` });
+  const ls = laptopStatus({ ...base, certPem: long, serverCertPem: long, trust: lt });
+  const ss = serverStatus({ mode: 'shared-key', serverCertPem: long, accessText: `${MARKER_PREFIX}server-issuer\n${own}\n` });
+  assert.deepEqual(ss.problems, []);
+  assert.equal(statusExitCode([['s', ss], ['l1', ls]]), 0, JSON.stringify([ss.problems, ls.problems]));
+});
