@@ -163,6 +163,7 @@ test('trust: the laptop hands mail only to its verified server; the server relay
 
   const dir = mkdtempSync(join(tmpdir(), 'str-trust-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
+  t.after(() => labReset([ATTACKER, 'laptop1']).then(() => undefined)); // no attacker left for the next test
   const pki = makePki(dir, '/O=Strlab Test Public CA/CN=Strlab Test Public CA R1');
   const doc = YAML.parse(readFileSync(labPaths.inventory, 'utf8'));
   const invWith = (name: string, edit: (d: typeof doc) => void) => {
