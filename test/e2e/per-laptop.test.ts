@@ -186,7 +186,11 @@ test('per-laptop certificates, unpair and status', { timeout: 30 * 60_000 }, asy
     assert.ok(!existsSync(tls('laptop1', 'laptop-client.crt')), "laptop1's certificate is gone");
     assert.ok(!accessLines().some((l) => /laptop1/.test(l)), accessLines().join('\n'));
     assert.ok(accessLines().some((l) => /CN=laptop2\.lab\.example\tRELAY/.test(l)));
-    await mustBeRefused('laptop1');
+    // without its certificate laptop1 no longer verifies its server either, so its TLS_Srv rule
+    // (issue 11) holds the mail in its own queue (4.7.0) before the server could say Relaying denied
+    const r = await sendTestMail('laptop1');
+    assert.equal(r.relayed, false, r.serverLines.join('\n'));
+    assert.ok(r.deferred || r.serverLines.some((l) => /Relaying denied/.test(l)), `${r.laptopLines.join('\n')}\n${r.serverLines.join('\n')}`);
     await mustRelay('laptop2');
     const s = await status(pl);
     assert.equal(s.hosts.laptop1.current, false);

@@ -175,6 +175,7 @@ test('trust: the laptop hands mail only to its verified server; the server relay
   };
   const perLaptopInv = invWith('per-laptop.yml', (d) => (d.all.children.mailservers.hosts.mailserver.tls_mode = 'per-laptop'));
   const optOutInv = invWith('opt-out.yml', (d) => (d.all.children.laptops.hosts.laptop1.laptop_requires_verified_server = false));
+  const badVarInv = invWith('bad-var.yml', (d) => (d.all.children.laptops.hosts.laptop1.laptop_requires_verified_server = 'maybe'));
   const shared = (s: string, a: string[]) => tool(s, a);
   const pl = (s: string, a: string[]) => tool(s, [...a, '-i', perLaptopInv]);
   const status = async (run: typeof shared, hosts = ['mailserver', 'laptop1']) => {
@@ -191,6 +192,7 @@ test('trust: the laptop hands mail only to its verified server; the server relay
     const r = await sendTestMail(laptop);
     assert.equal(r.relayed, false, r.serverLines.join('\n'));
     assert.ok(r.serverLines.some((l) => /Relaying denied/.test(l)), r.serverLines.join('\n'));
+    return r;
   };
   const serverSubject = () => xt(opensslName('subject', root('mailserver', 'etc/mail/tls/sendmail-server.crt')));
   const serverIssuer = () => xt(opensslName('issuer', root('mailserver', 'etc/mail/tls/sendmail-server.crt')));
@@ -290,6 +292,14 @@ test('trust: the laptop hands mail only to its verified server; the server relay
     assert.equal(so.json.hosts.laptop1.serverTrust?.state, 'opted-out');
     assert.equal((await shared('pair', ['laptop1'])).code, 0);
     assert.deepEqual(tlsSrvLines('laptop1'), [expectedRule()]);
+    // a value that is not a boolean: bad input, named with file and line, before any host is contacted
+    const before = { m: etcMailSums('mailserver'), l: etcMailSums('laptop1') };
+    for (const script of ['pair', 'status', 'verify']) {
+      const b = await tool(script, ['laptop1', '-i', badVarInv].filter((a) => script !== 'status' || a !== 'laptop1'));
+      assert.equal(b.code, 1, `${script}: ${b.stdout}${b.stderr}`);
+      assert.match(b.stderr, /^error: .*bad-var\.yml:\d+: laptop 'laptop1': laptop_requires_verified_server is "maybe"; expected true or false\n$/, script);
+    }
+    assert.deepEqual({ m: etcMailSums('mailserver'), l: etcMailSums('laptop1') }, before);
   });
 
   await t.test('per-laptop: switch modes (the rule stays, changed=0 on the second run); the four attackers are refused, the held mail delivered', async () => {
@@ -306,6 +316,10 @@ test('trust: the laptop hands mail only to its verified server; the server relay
   const caKey = `CERTISSUER:${xt(opensslName('subject', pki.caCert))}`;
   await t.test("a server certificate from a CA the server trusts and an older version's CERTISSUER:<CA> RELAY: status exits 5 and names the line", async () => {
     await labReset(['mailserver', 'laptop1', 'laptop2']);
+    // the server as an older version left it (deployed with Debian's certificate), then the admin
+    // put in a certificate from a CA (trusted in the server's /etc/ssl/certs, as a public CA is)
+    const d0 = await shared('deploy', ['--host', 'mailserver']);
+    assert.equal(d0.code, 0, d0.stdout + d0.stderr);
     await trustCa('mailserver', pki);
     await installCert('mailserver', '/etc/mail/tls/sendmail-server.crt', '/etc/mail/tls/sendmail-common.key', pki.issue('mailserver', '/CN=mailserver.lab.example'));
     // the stranger: its own certificate from the same CA, presented by its sendmail
@@ -315,9 +329,11 @@ test('trust: the laptop hands mail only to its verified server; the server relay
       'laptop2',
       `sed -i "/^MAILER_DEFINITIONS/i include(\\\`/etc/mail/tls/starttls.m4')dnl\\ndefine(\\\`confCLIENT_CERT', \\\`/etc/mail/tls/stranger.crt')dnl\\ndefine(\\\`confCLIENT_KEY', \\\`/etc/mail/tls/stranger.key')dnl" /etc/mail/sendmail.mc && make -C /etc/mail >/dev/null 2>&1 && /etc/init.d/sendmail reload >/dev/null 2>&1`,
     );
-    const open = `# sendmail-tls-relay: server-issuer\n${caKey}\tRELAY\n`;
-    // what an older version wrote: the relay is open to the CA's other customers
-    writeFileSync(root('mailserver', 'etc/mail/access'), read('mailserver', 'etc/mail/access') + open);
+    // what an older version's next run wrote: its marked line now names the CA, the relay is open to
+    // the CA's other customers
+    const access = read('mailserver', 'etc/mail/access');
+    assert.match(access, /^# sendmail-tls-relay: server-issuer\nCERTISSUER:\S+\tRELAY$/m);
+    writeFileSync(root('mailserver', 'etc/mail/access'), access.replace(/^(# sendmail-tls-relay: server-issuer\n)CERTISSUER:\S+\tRELAY$/m, `$1${caKey}\tRELAY`));
     await sh('mailserver', 'make -C /etc/mail >/dev/null 2>&1 && /etc/init.d/sendmail reload >/dev/null 2>&1');
     await mustRelay('laptop2'); // the hole is real: a stranger with a certificate from that CA relays
     const st = await status(shared, ['mailserver']);
@@ -330,9 +346,10 @@ test('trust: the laptop hands mail only to its verified server; the server relay
     const d = await shared('deploy', ['--host', 'mailserver']);
     assert.equal(d.code, 2, d.stdout + d.stderr);
     assert.match(d.stdout + d.stderr, /mailserver: \/etc\/mail\/tls\/sendmail-server\.crt is not self-signed .*tls_mode: per-laptop/);
-    assert.match(d.stdout + d.stderr, /removed the unsafe CERTISSUER:.* RELAY line/);
+    assert.ok((d.stdout + d.stderr).includes(`removed the unsafe ${caKey} RELAY line`), d.stdout + d.stderr);
     assert.ok(!read('mailserver', 'etc/mail/access').toLowerCase().includes(caKey.toLowerCase()), 'the open CERTISSUER line is still there');
-    await mustBeRefused('laptop2');
+    const r = await mustBeRefused('laptop2');
+    assert.equal(r.verify, 'OK', 'the stranger is verified (its CA is trusted), and still refused: the access map decides');
     // pair in shared-key mode: refused, the CA-issued key never reaches the laptop
     const p = await shared('pair', ['laptop1']);
     assert.notEqual(p.code, 0, p.stdout + p.stderr);
@@ -347,7 +364,7 @@ test('trust: the laptop hands mail only to its verified server; the server relay
     assert.equal(pp.code, 0, pp.stdout + pp.stderr);
     assert.deepEqual(tlsSrvLines('laptop1'), [`TLS_Srv:mailserver.lab.example\tVERIFY+CS:/CN=mailserver.lab.example++CI:${xt(opensslName('subject', pki.caCert))}`]);
     await mustRelay('laptop1');
-    await mustBeRefused('laptop2');
+    assert.equal((await mustBeRefused('laptop2')).verify, 'OK');
     const key = readFileSync(root('mailserver', 'etc/mail/tls/sendmail-common.key'));
     for (const f of Object.keys(etcMailSums('laptop1'))) {
       const path = root('laptop1', join('etc/mail', f));
