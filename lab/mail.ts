@@ -71,6 +71,9 @@ export function logCursor(host: string): () => string[] {
 export interface TestMailResult {
   /** the server accepted the recipient: the laptop's MTA logged stat=Sent for the message */
   relayed: boolean;
+  /** the laptop itself refused to hand the message to what answered (its TLS_Srv rule: 4.7.0,
+   *  Deferred): the message stays in the laptop's queue */
+  deferred: boolean;
   /** the server's `verify=` of its STARTTLS=server line for this laptop's connection, if any */
   verify: string | undefined;
   /** the laptop's verify= (STARTTLS=client) for the connection to the server, if any */
@@ -103,7 +106,7 @@ export async function sendTestMail(laptop: string, rcpt = 'someone@example.net',
 
   const deadline = Date.now() + timeoutMs;
   let laptopLines: string[] = [];
-  let outcome: 'sent' | 'refused' | undefined;
+  let outcome: 'sent' | 'refused' | 'deferred' | undefined;
   for (;;) {
     const lines = laptopLog();
     // queue ids of the message on the laptop (MSP, then MTA): the from= lines carry the Message-Id
@@ -115,6 +118,7 @@ export async function sendTestMail(laptop: string, rcpt = 'someone@example.net',
       if (!/\bsm-mta\[/.test(l) || !/\sto=/.test(l)) continue;
       if (/stat=Sent/.test(l)) outcome = 'sent';
       else if (/dsn=5\./.test(l)) outcome = 'refused';
+      else if (/dsn=4\.7\.0, stat=Deferred/.test(l)) outcome = 'deferred';
     }
     if (outcome) break;
     if (Date.now() > deadline) {
@@ -152,6 +156,7 @@ export async function sendTestMail(laptop: string, rcpt = 'someone@example.net',
   const clientTls = laptopLog().filter((l) => l.includes('STARTTLS=client') && l.includes(`relay=mailserver.`));
   return {
     relayed: outcome === 'sent',
+    deferred: outcome === 'deferred',
     verify: verifyOf(serverLines, 'server'),
     clientVerify: verifyOf(clientTls, 'client'),
     messageId,

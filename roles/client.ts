@@ -7,9 +7,12 @@
 //      server's key must not stay on the laptop; see steps/per-laptop.ts)
 //   3. include(`/etc/mail/tls/starttls.m4') in sendmail.mc
 //   4. the laptop's SMART_HOST is its server (a warning, or set with --set-smarthost)
-//   5. make -C /etc/mail and reload sendmail, once, when anything changed
+//   5. the laptop hands mail only to its verified server: TLS_Srv:<SMART_HOST> VERIFY+CS:..++CI:..
+//      in its access map (steps/server-trust.ts; laptop_requires_verified_server: false turns it off)
+//   6. make -C /etc/mail and reload sendmail, once, when anything changed
 import type { HostHandle, Role } from '../lib/types.js';
-import { CLIENT_CERT, COMMON_KEY, SENDMAIL_MC, SERVER_CERT } from './steps/paths.js';
+import { ACCESS, CLIENT_CERT, COMMON_KEY, SENDMAIL_MC, SERVER_CERT } from './steps/paths.js';
+import { laptopRequiresVerifiedServer } from './steps/server-trust.js';
 import { configurationIsCurrent, rebuild, reload, sendmailInstalled, sendmailProbes } from './steps/sendmail.js';
 import { copyServerCertificate } from './steps/certs.js';
 import { includeStarttls, smartHostTask } from './steps/mc-tasks.js';
@@ -30,6 +33,7 @@ export const clientRole: Role = {
   gather: () => ({
     files: [
       { path: SENDMAIL_MC },
+      { path: ACCESS },
       { path: CLIENT_CERT },
       { path: SERVER_CERT },
       { path: COMMON_KEY, digestOnly: true, secret: true },
@@ -48,6 +52,7 @@ export const clientRole: Role = {
     includeStarttls,
     laptopUsesOwnCertificate,
     smartHostTask(laptopServer, serverFqdn),
+    laptopRequiresVerifiedServer,
     configurationIsCurrent,
   ],
   handlers: [rebuild, reload],

@@ -1,5 +1,6 @@
 // The mail server's part of the how-to, step by step (corrected for Debian 12: see README).
-//   1. sendmail is installed; the certificates exist (update_tls, or update_tls new on request)
+//   1. sendmail is installed; the certificates exist (update_tls, or update_tls new on request);
+//      shared-key mode only with the server's own self-signed certificate (steps/server-trust.ts)
 //   2. include(`/etc/mail/tls/starttls.m4') in sendmail.mc
 //   3. the server asks for client certificates (no V in confTLS_SRV_OPTIONS)
 //   4. FEATURE(`access_db') is on
@@ -16,6 +17,7 @@ import { accessDbFeature, askForClientCertificates, includeStarttls, warnLoopbac
 import { accessLetsIssuerRelay } from './steps/access.js';
 import { accessForLaptops, laptopCaExists, serverTrustsLaptopCa } from './steps/per-laptop.js';
 import { LAPTOP_CA_CERT, LAPTOP_CA_KEY, RELAY_CA_BUNDLE } from './steps/laptop-ca.js';
+import { sharedKeyNeedsSelfSignedCert } from './steps/server-trust.js';
 
 export const serverRole: Role = {
   name: 'server',
@@ -35,6 +37,7 @@ export const serverRole: Role = {
   tasks: [
     sendmailInstalled,
     certificatesExist,
+    sharedKeyNeedsSelfSignedCert,
     includeStarttls,
     askForClientCertificates,
     accessDbFeature,

@@ -1,7 +1,9 @@
 // `status`: read-only roles. Each host's one task reads what it presents (and, for a laptop, what
 // its server trusts, as a peer) and records the verdict with h.facts(); nothing is written.
 import type { Role } from '../lib/types.js';
-import { ACCESS, CLIENT_CERT, COMMON_KEY, SERVER_CERT } from './steps/paths.js';
+import { ACCESS, CLIENT_CERT, COMMON_KEY, SENDMAIL_MC, SERVER_CERT } from './steps/paths.js';
+import { judgeServerTrust, requiresVerifiedServer } from './steps/server-trust.js';
+import { smartHost } from './steps/sendmail-mc.js';
 import { LAPTOP_CA_CERT, LAPTOP_CLIENT_CERT, LAPTOP_CLIENT_KEY, RELAY_CA_BUNDLE, RELAY_SERVER_CERT, caBundle } from './steps/laptop-ca.js';
 import { laptopCommonName, tlsMode } from './steps/tls-mode.js';
 import { laptopStatus, serverStatus } from './steps/status.js';
@@ -40,6 +42,8 @@ export const laptopStatusRole: Role = {
   gather: () => ({
     files: [
       { path: CLIENT_CERT },
+      { path: ACCESS },
+      { path: SENDMAIL_MC },
       { path: LAPTOP_CLIENT_CERT },
       { path: RELAY_SERVER_CERT, digestOnly: true },
       { path: COMMON_KEY, digestOnly: true, secret: true },
@@ -56,6 +60,13 @@ export const laptopStatusRole: Role = {
         const [scert, skey, ca, access] = await server.files([SERVER_CERT, { path: COMMON_KEY, digestOnly: true, secret: true }, LAPTOP_CA_CERT, ACCESS]);
         const [ccert, lcert, relayCopy, key] = await h.files([CLIENT_CERT, LAPTOP_CLIENT_CERT, { path: RELAY_SERVER_CERT, digestOnly: true }, { path: COMMON_KEY, digestOnly: true, secret: true }]);
         const presented = mode === 'shared-key' ? ccert : lcert;
+        const [laccess, mc] = await h.files([ACCESS, SENDMAIL_MC]);
+        const trust = judgeServerTrust({
+          required: requiresVerifiedServer(h.vars, `${h.name}: laptop_requires_verified_server`),
+          smartHost: text(mc) ? smartHost(text(mc)!) : undefined,
+          accessText: text(laccess),
+          serverCertPem: text(scert),
+        });
         h.facts({
           status: laptopStatus({
             name: h.name,
@@ -72,6 +83,7 @@ export const laptopStatusRole: Role = {
             publicKeyPem: h.probe('laptopPublicKey').stdout.trim() || undefined,
             relayServerCertSha: sha(relayCopy),
             accessText: text(access),
+            trust,
           }),
         });
       },

@@ -3,7 +3,9 @@
 // laptop's sendmail presents, EHLO, MAIL FROM, RCPT TO an outside address, then RSET and QUIT.
 // The task fails (exit 2) when the server does not accept the recipient (e.g. Relaying denied).
 import type { HostHandle, Role, Task } from '../lib/types.js';
-import { SENDMAIL_CF, SERVER_CERT } from './steps/paths.js';
+import { ACCESS, SENDMAIL_CF, SENDMAIL_MC, SERVER_CERT } from './steps/paths.js';
+import { judgeServerTrust, requiresVerifiedServer, REQUIRE_VAR } from './steps/server-trust.js';
+import { smartHost } from './steps/sendmail-mc.js';
 import { laptopServer } from './steps/server-of.js';
 import { certInfo } from './steps/dn.js';
 import { serverNames } from './steps/mc-tasks.js';
@@ -72,15 +74,34 @@ export const smtpSession: Task = {
         `EHLO ${me}, MAIL FROM:<root@${me}>, RCPT TO:<${rcpt}>, RSET, QUIT`,
     });
     if (r.code !== 0 && !/^X: /m.test(r.stdout)) throw new Error(`the SMTP session script failed on ${h.name} (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join('; ')}`);
+    await reportServerTrust(h, server);
     const verdict = probeVerdict(parseProbe(r.stdout, r.stderr), { laptop: h.name, server: fqdn, port: SMTP_PORT, rcpt, files, clientCert });
     verdict.messages.forEach((m) => h.say(m));
     if (verdict.error) throw new Error(verdict.error);
   },
 };
 
+/** Whether the laptop's sendmail hands mail only to its verified server (its TLS_Srv rule): said
+ *  when it does, warned when it does not; in the task's facts as serverTrust. */
+async function reportServerTrust(h: HostHandle, server: string): Promise<void> {
+  const [access, mc] = await h.files([ACCESS, SENDMAIL_MC]);
+  const [scert] = await h.peer(server).files([SERVER_CERT]);
+  const t = (f: { exists: boolean; content?: Buffer }) => (f.exists && f.content ? f.content.toString('utf8') : undefined);
+  const trust = judgeServerTrust({
+    required: requiresVerifiedServer(h.vars, `${h.name}: ${REQUIRE_VAR}`),
+    smartHost: t(mc) ? smartHost(t(mc)!) : undefined,
+    accessText: t(access),
+    serverCertPem: t(scert),
+  });
+  h.facts({ serverTrust: trust });
+  if (trust.state === 'current') h.say(`${h.name} hands mail only to its verified server: ${trust.line!.replace(/\t/, ' ')}`);
+  else if (trust.state === 'opted-out') h.warn(`${h.name} does not require a verified server (${REQUIRE_VAR}: false): its sendmail hands mail to whatever answers for ${trust.name ?? 'its smart host'}`);
+  else h.warn(`${h.name} does NOT hand mail only to its verified server: ${trust.problem}`);
+}
+
 export const verifyRole: Role = {
   name: 'verify',
-  gather: () => ({ files: [{ path: SENDMAIL_CF }], probes: { fqdn: 'hostname -f' } }),
+  gather: () => ({ files: [{ path: SENDMAIL_CF }, { path: ACCESS }, { path: SENDMAIL_MC }], probes: { fqdn: 'hostname -f' } }),
   tasks: [smtpSession],
   handlers: [],
 };

@@ -3,7 +3,9 @@
 import type { Inventory, InventoryHost } from '../lib/inventory.js';
 import { laptopCommonName, tlsMode, type LaptopPairing, type TlsMode } from '../roles/steps/tls-mode.js';
 import { laptopSubject } from '../roles/steps/laptop-ca.js';
-import { serverOfLaptop, serversOf, UsageError } from './cli.js';
+import { GROUPS, serverOfLaptop, serversOf, UsageError } from './cli.js';
+import { resolveHostSelection } from '../lib/inventory.js';
+import { requiresVerifiedServer } from '../roles/steps/server-trust.js';
 
 /** Every mail server's tls_mode; a bad value is bad input (file and line, exit 1). */
 export function serverModes(inv: Inventory): Map<string, TlsMode> {
@@ -16,7 +18,20 @@ export function serverModes(inv: Inventory): Map<string, TlsMode> {
       throw new UsageError((e as Error).message);
     }
   }
+  laptopTrustVars(inv);
   return modes;
+}
+
+/** Every laptop's laptop_requires_verified_server is a boolean; else bad input (file and line, exit 1). */
+export function laptopTrustVars(inv: Inventory): void {
+  const laptops = inv.groups.has(GROUPS.laptops) ? resolveHostSelection(inv, [], GROUPS.laptops) : [];
+  for (const l of laptops) {
+    try {
+      requiresVerifiedServer(l.vars, `${inv.file}:${l.line}: laptop '${l.name}'`);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
 }
 
 /** The pairing of each laptop (its server and CN), checking the CN can go in a certificate. */

@@ -5,14 +5,18 @@
 import { COMMON_HELP, GROUPS, groupOf, loadEnv, loadInventory, main, parseFlags, planFor, play, serverOfLaptop } from './cli.js';
 import { resolveHostSelection, type InventoryHost } from '../lib/inventory.js';
 import { laptopStatusRole, serverStatusRole, STATUS_TASK } from '../roles/status.js';
-import { renderStatus, type HostStatus } from '../roles/steps/status.js';
+import { renderStatus, statusExitCode, type HostStatus } from '../roles/steps/status.js';
 import { serverModes } from './pairing.js';
 
 const HELP = `usage: npm run status -- [--host NAME]... [--json] [options]
 Shows, for each mail server and laptop: the tls_mode, the certificate it presents (subject,
 issuer, SHA-256 fingerprint, expiry), whether a laptop's certificate is current (what its server
 trusts) and whether its access line is present. Stale, expiring and missing entries stand out.
-Changes nothing on any host.
+Shows whether each laptop hands mail only to its verified server (its TLS_Srv rule).
+Changes nothing on any host. Exit codes: 0 all current; 5 an unsafe rule is in place (a
+CERTISSUER line that lets a CA's other customers relay, a laptop TLS_Srv rule that pins
+nothing); 4 a host unreachable; 2 a host could not be read; 6 a laptop is stale (pair it) or
+a server has a problem; 7 a certificate expires within 30 days; 1 bad input.
   --host NAME                a host of the inventory (repeatable; default: every host)
 ${COMMON_HELP}`;
 
@@ -40,7 +44,8 @@ main(async () => {
     }),
   );
   let stale = false;
-  return play({
+  let trustCode = 0;
+  const code = await play({
     command: 'status',
     flags,
     inventory: inv,
@@ -54,9 +59,12 @@ main(async () => {
         if (!r || r.status === 'failed' || !r.facts) return [h.name, { role: 'failed', reason: failed?.error ?? r?.error ?? 'no status' }];
         return [h.name, r.facts.status as HostStatus];
       });
+      trustCode = statusExitCode(rows);
       stale = rows.some(([, s]) => (s.role === 'laptop' && !s.current) || (s.role === 'server' && s.problems.length > 0));
       if (json) return JSON.stringify({ command: 'status', hosts: Object.fromEntries(rows) }, null, 2) + '\n';
       return renderStatus(rows, color) + (stale ? 'some entries need attention (marked !)\n' : 'every laptop is current\n');
     },
   });
+  // 1 (bad input) and 130 (interrupted) from the run itself win; else the status verdict
+  return code === 1 || code === 130 ? code : trustCode || code;
 });

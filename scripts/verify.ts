@@ -5,6 +5,7 @@ import { resolveHostSelection } from '../lib/inventory.js';
 import { verifyRole, DEFAULT_RCPT } from '../roles/verify.js';
 import { serverRole } from '../roles/server.js';
 import { checkMailAddress } from '../roles/steps/smtp-probe.js';
+import { laptopTrustVars } from './pairing.js';
 
 const HELP = `usage: npm run verify -- LAPTOP... | --all [--rcpt ADDRESS] [options]
 Proves that each laptop relays through its server, from the laptop itself and without sending mail:
@@ -29,6 +30,7 @@ main(async () => {
   const bad = checkMailAddress(rcpt);
   if (bad) throw new UsageError(`--rcpt: ${bad}`);
   const inv = loadInventory(flags);
+  laptopTrustVars(inv);
   if (!positionals.length && !flags.all) throw new UsageError(`name the laptops to verify, or --all (known ${GROUPS.laptops}: ${(inv.groups.get(GROUPS.laptops)?.hosts ?? []).join(', ') || 'none'})`);
   if (positionals.length && flags.all) throw new UsageError('give laptop names or --all, not both');
   const laptops = resolveHostSelection(inv, flags.all ? [] : positionals, GROUPS.laptops);

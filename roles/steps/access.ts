@@ -4,7 +4,8 @@
 // it by itself, so no reload is needed for this file alone.
 import type { HostHandle, Task } from '../../lib/types.js';
 import { accessLine, brokenHowtoLines, ensureAccessEntry } from './access-file.js';
-import { certIssuerKey } from './dn.js';
+import { certIssuerKey, isSelfSigned } from './dn.js';
+import { notSelfSignedReason } from './server-trust.js';
 import { ACCESS, SERVER_CERT } from './paths.js';
 import { REBUILD } from './sendmail.js';
 import { tlsMode } from './tls-mode.js';
@@ -38,6 +39,8 @@ export const accessLetsIssuerRelay: Task = {
     } catch (e) {
       throw new Error(`${SERVER_CERT} on ${h.name}: ${(e as Error).message}`);
     }
+    // exact only when the issuer is this server itself (sharedKeyNeedsSelfSignedCert refuses earlier)
+    if (!isSelfSigned(cert.content!.toString('utf8'))) throw new Error(notSelfSignedReason(h.name));
     await ensureAccessLine(h, SERVER_ISSUER_ID, accessLine('CERTISSUER', key, 'RELAY'));
   },
 };

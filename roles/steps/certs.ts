@@ -5,7 +5,8 @@ import type { HostHandle, Task } from '../../lib/types.js';
 import { CLIENT_CERT, COMMON_KEY, SERVER_CERT } from './paths.js';
 import { RELOAD } from './sendmail.js';
 import { laptopServer } from './server-of.js';
-import { certInfo } from './dn.js';
+import { certInfo, isSelfSigned } from './dn.js';
+import { notSelfSignedReason } from './server-trust.js';
 import { tlsMode } from './tls-mode.js';
 
 const CERT_MODE = 0o644;
@@ -32,6 +33,8 @@ export const copyServerCertificate: Task = {
     if (!scert.exists || !skey.exists) {
       throw new Error(`${server.name} has no ${!scert.exists ? SERVER_CERT : COMMON_KEY}: deploy the server first (npm run deploy -- --host ${server.name})`);
     }
+    // a CA-issued key never leaves the server: shared-key mode is for the server's own certificate
+    if (!isSelfSigned(scert.content!.toString('utf8'))) throw new Error(notSelfSignedReason(server.name));
     const [ccert, lscert, lkey] = await h.files([CLIENT_CERT, SERVER_CERT, { path: COMMON_KEY, digestOnly: true, secret: true }]);
     const stale = staleCertFiles(scert.sha256!, skey.sha256!, {
       clientCertSha: ccert.exists ? ccert.sha256 : undefined,

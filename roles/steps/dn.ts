@@ -7,6 +7,7 @@
 //   xtextify(buf, "<>\")");
 // so the key is xtext(opensslOneline(entries)) with OpenSSL 3's X509_NAME_oneline
 // (crypto/x509/x509_obj.c) reproduced below, byte for byte.
+import { X509Certificate } from 'node:crypto';
 import type forgeNs from 'node-forge';
 import { forgeReader } from './forge.js';
 
@@ -198,6 +199,8 @@ export interface CertInfo {
   fingerprintSha256: string; // AA:BB:..., uppercase, like `openssl x509 -noout -fingerprint -sha256`
   notBefore: Date;
   notAfter: Date;
+  /** issued by itself: issuer == subject and signed with its own key (see {@link isSelfSigned}) */
+  selfSigned: boolean;
 }
 
 interface ParsedCert {
@@ -279,5 +282,25 @@ export function certInfo(pem: string): CertInfo {
     fingerprintSha256: hex.match(/../g)!.join(':'),
     notBefore: c.notBefore,
     notAfter: c.notAfter,
+    selfSigned: isSelfSigned(pem),
   };
+}
+
+/** Whether a PEM certificate is self-signed: its issuer is its own subject AND its signature
+ *  verifies with its own public key (OpenSSL's X509_check_issued and X509_verify, through
+ *  node:crypto). Only then is `CERTISSUER:<its issuer> RELAY` exact: no one else can hold a
+ *  certificate from that issuer. A certificate a CA issued (public, company) is not, and neither
+ *  is one that merely copies its issuer's name into its subject. False when it cannot be read. */
+export function isSelfSigned(pem: string): boolean {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(pem);
+  } catch {
+    return false;
+  }
+  try {
+    return cert.checkIssued(cert) && cert.verify(cert.publicKey);
+  } catch {
+    return false;
+  }
 }

@@ -5,6 +5,8 @@ import { certInfo, certIssuerKey } from './dn.js';
 import { laptopCertState, laptopSubject, type LaptopCertState } from './laptop-ca.js';
 import { expiryOf, laptopAccessLine, laptopCaAccessLine, laptopEntryId, LAPTOP_CA_ID, type Expiry, type TlsMode } from './tls-mode.js';
 import { SERVER_ISSUER_ID } from './access.js';
+import { notSelfSignedReason, unsafeIssuerLines, type ServerTrust } from './server-trust.js';
+import { isSelfSigned } from './dn.js';
 
 export interface CertSummary {
   path: string;
@@ -55,6 +57,8 @@ export interface ServerStatus {
   accessLine: boolean;
   /** per-laptop: the confCACERT bundle holds the current server certificate and the CA */
   bundleCurrent: boolean | null;
+  /** access lines that let others than the paired laptops relay (CERTISSUER:<not our own> RELAY) */
+  unsafe: string[];
   problems: string[];
 }
 
@@ -77,6 +81,9 @@ export function serverStatus(i: ServerStatusInput): ServerStatus {
   let accessOk = false;
   let laptopCa: ReturnType<typeof certSummary> = null;
   let bundleCurrent: boolean | null = null;
+  const unsafe = unsafeIssuerLines(i.accessText, i.serverCertPem).map((u) => `access line ${u.lineNumber} lets every certificate of that issuer relay: ${u.line}`);
+  problems.push(...unsafe);
+  if (i.mode === 'shared-key' && i.serverCertPem && cert && !('error' in cert) && !isSelfSigned(i.serverCertPem)) problems.push(notSelfSignedReason('the server').replace(/^the server: /, ''));
   if (i.mode === 'shared-key') {
     accessOk = hasAccessLine(i.accessText, SERVER_ISSUER_ID, serverIssuerLine(i.serverCertPem));
     if (!accessOk) problems.push("no CERTISSUER line for the server certificate's issuer");
@@ -96,7 +103,7 @@ export function serverStatus(i: ServerStatusInput): ServerStatus {
     bundleCurrent = i.expectedBundle !== undefined && i.bundleText === i.expectedBundle;
     if (!bundleCurrent) problems.push('the confCACERT bundle does not hold the current server certificate and laptop CA');
   }
-  return { role: 'server', mode: i.mode, cert, laptopCa, accessLine: accessOk, bundleCurrent, problems };
+  return { role: 'server', mode: i.mode, cert, laptopCa, accessLine: accessOk, bundleCurrent, unsafe, problems };
 }
 
 export interface LaptopStatusInput {
@@ -117,6 +124,8 @@ export interface LaptopStatusInput {
   publicKeyPem?: string;
   relayServerCertSha?: string;
   accessText?: string;
+  /** whether the laptop hands mail only to its verified server (server-trust.ts judgeServerTrust) */
+  trust?: ServerTrust;
   now?: Date;
 }
 
@@ -133,6 +142,10 @@ export interface LaptopStatus {
   holdsServerKey: boolean | null;
   /** per-laptop: relay-server.crt is the server's current certificate */
   serverCertCopyCurrent: boolean | null;
+  /** the laptop's TLS_Srv rule for its server: undefined when not read */
+  serverTrust?: ServerTrust;
+  /** rules that let the laptop hand mail to a server it has not verified */
+  unsafe: string[];
   problems: string[];
 }
 
@@ -165,8 +178,12 @@ export function laptopStatus(i: LaptopStatusInput): LaptopStatus {
   }
   if (!accessOk) problems.push(`no access line on ${i.server}`);
   if (cert && !('error' in cert) && cert.expiry === 'expiring' && !problems.some((p) => p.includes('expiring'))) problems.push(`certificate expiring (${cert.notAfter.slice(0, 10)})`);
-  const current = (state === 'current' || state === 'expiring') && accessOk && holdsServerKey !== true && copyCurrent !== false;
-  return { role: 'laptop', server: i.server, mode: i.mode, cert, state, current, accessLine: accessOk, holdsServerKey, serverCertCopyCurrent: copyCurrent, problems };
+  const t = i.trust;
+  const unsafe = t?.state === 'unsafe' && t.problem ? [t.problem] : [];
+  if (t?.problem) problems.push(t.problem);
+  const trustOk = !t || t.state === 'current' || t.state === 'opted-out';
+  const current = (state === 'current' || state === 'expiring') && accessOk && holdsServerKey !== true && copyCurrent !== false && trustOk;
+  return { role: 'laptop', server: i.server, mode: i.mode, cert, state, current, accessLine: accessOk, holdsServerKey, serverCertCopyCurrent: copyCurrent, serverTrust: t, unsafe, problems };
 }
 
 export type HostStatus = ServerStatus | LaptopStatus | { role: 'unreachable'; reason: string } | { role: 'failed'; reason: string };
@@ -192,8 +209,32 @@ export function renderStatus(hosts: Array<[string, HostStatus]>, color = false):
     out.push(...certLines(s.cert, 'certificate'));
     if (s.role === 'server' && s.mode === 'per-laptop') out.push(...certLines(s.laptopCa, 'laptop CA'));
     out.push(`  access line ${s.accessLine ? 'present' : red('MISSING')}`);
+    if (s.role === 'laptop' && s.serverTrust) {
+      const t = s.serverTrust;
+      const word =
+        t.state === 'current' ? green('yes') : t.state === 'opted-out' ? `no (${'laptop_requires_verified_server'}: false)` : red(t.state === 'missing' ? 'NO' : t.state.toUpperCase());
+      out.push(`  hands mail only to its verified server: ${word}${t.line && t.state !== 'opted-out' ? `\n    rule        ${t.line.replace(/\t/, ' ')}` : ''}`);
+    }
     for (const p of s.problems) out.push(`  ${red('!')} ${p}`);
     out.push('');
   }
   return out.join('\n');
+}
+
+/** `status` exit codes, for cron and monitoring (README "Commands and flags"). The first that applies. */
+export const STATUS_EXIT = { ok: 0, failed: 2, unreachable: 4, unsafe: 5, stale: 6, expiring: 7 } as const;
+
+/** The exit code of `status` for these rows: an unsafe rule (5) first, then a host that could not be
+ *  read (4 unreachable, 2 failed), a laptop that is not current or a server with a problem (6), a
+ *  certificate that expires within 30 days or has expired (7); else 0. */
+export function statusExitCode(hosts: Array<[string, HostStatus]>): number {
+  const st = hosts.map(([, s]) => s);
+  if (st.some((s) => (s.role === 'server' || s.role === 'laptop') && s.unsafe.length > 0)) return STATUS_EXIT.unsafe;
+  if (st.some((s) => s.role === 'unreachable')) return STATUS_EXIT.unreachable;
+  if (st.some((s) => s.role === 'failed')) return STATUS_EXIT.failed;
+  const expiring = (c: ReturnType<typeof certSummary>) => !!c && !('error' in c) && (c.expiry === 'expiring' || c.expiry === 'expired');
+  const onlyExpiry = (p: string) => /\b(expiring|expired)\b/.test(p);
+  if (st.some((s) => (s.role === 'laptop' && (!s.current && !s.problems.every(onlyExpiry))) || (s.role === 'server' && s.problems.some((p) => !onlyExpiry(p))))) return STATUS_EXIT.stale;
+  if (st.some((s) => (s.role === 'server' && (expiring(s.cert) || expiring(s.laptopCa))) || (s.role === 'laptop' && expiring(s.cert)))) return STATUS_EXIT.expiring;
+  return STATUS_EXIT.ok;
 }
