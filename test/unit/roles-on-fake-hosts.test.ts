@@ -98,6 +98,30 @@ test('client role: the laptop gets the server certificate and key with Debian mo
   assert.equal(lap.files.get(COMMON_KEY)!.group, 'smmsp');
   assert.ok(lap.commands.includes('/etc/init.d/sendmail reload'));
   assert.equal(statusOf(r.lines, 'laptop1', /own key and a certificate from the laptop CA/), 'skipped');
+  // the laptop hands mail only to its server, verified: subject and issuer of the server's certificate pinned
+  assert.equal(statusOf(r.lines, 'laptop1', /hands mail only to its verified server/), 'changed');
+  assert.match(lap.text(ACCESS) ?? '', /^TLS_Srv:mail\.example\.org\tVERIFY\+CS:\/O=Sendmail\/OU=Sendmail\+20Server\/CN=mail\.example\.org\/emailAddress=admin@mail\.example\.org\+\+CI:\/O=Sendmail\/OU=Sendmail\+20Server\/CN=mail\.example\.org\/emailAddress=admin@mail\.example\.org$/m);
+});
+
+test('a server whose certificate a CA issued: shared-key mode refused, its key never copied', async () => {
+  const d = mkdtempSync(join(tmpdir(), 'str-ca-'));
+  try {
+    const o = (args: string[]) => execFileSync('openssl', args, { cwd: d, stdio: 'ignore' });
+    o(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', '/O=Public CA/CN=Public CA', '-keyout', 'ca.key', '-out', 'ca.crt']);
+    o(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=mail.example.org', '-keyout', 's.key', '-out', 's.csr']);
+    o(['x509', '-req', '-in', 's.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '30', '-out', 's.crt']);
+    const srv = debianServer();
+    srv.put(SERVER_CERT, { content: readFileSync(join(d, 's.crt')), group: 'smmsp' });
+    srv.put(COMMON_KEY, { content: readFileSync(join(d, 's.key')), mode: 0o640, group: 'smmsp' });
+    const lap = debianLaptop('laptop1');
+    const r = await playOnFakes([[{ host: srv, role: serverRole }], [{ host: lap, role: clientRole, vars: { __servers: ['mailserver'] } }]]);
+    assert.ok(r.stats.get('mailserver')!.failed >= 1);
+    assert.match(r.lines.find((l) => l.host === 'mailserver' && l.status === 'failed')!.error!, /not self-signed.*tls_mode: per-laptop/);
+    assert.doesNotMatch(srv.text(ACCESS)!, /CERTISSUER:\/O=Public\+20CA/);
+    assert.notEqual(lap.text(COMMON_KEY), readFileSync(join(d, 's.key'), 'utf8'));
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
 });
 
 test('a failed make rolls back every file the run wrote on that host', async () => {
