@@ -15,12 +15,14 @@ import { copyServerCertificate } from './steps/certs.js';
 import { includeStarttls, smartHostTask } from './steps/mc-tasks.js';
 import { laptopServer } from './steps/server-of.js';
 import { certInfo } from './steps/dn.js';
+import { laptopTlsFilesServed, presented, serverUses } from './steps/tls-files.js';
 import { laptopHasServerCertificate, laptopOwnCertificate, laptopUsesOwnCertificate, perLaptopClientProbes, serverKeyNotOnLaptop } from './steps/per-laptop.js';
 import { LAPTOP_CLIENT_CERT, LAPTOP_CLIENT_KEY, RELAY_SERVER_CERT } from './steps/laptop-ca.js';
 
 /** The server's host name as its certificate names it (CN), for the SMART_HOST check. */
 async function serverFqdn(h: HostHandle): Promise<string | undefined> {
-  const [cert] = await h.peer(laptopServer(h)).files([SERVER_CERT]);
+  const server = h.peer(laptopServer(h));
+  const [cert] = await server.files([presented(await serverUses(server)).cert]);
   if (!cert.exists) return undefined;
   return /\/CN=([^/]+)/.exec(certInfo(cert.content!.toString('utf8')).subject)?.[1];
 }
@@ -41,6 +43,7 @@ export const clientRole: Role = {
   }),
   tasks: [
     sendmailInstalled,
+    laptopTlsFilesServed,
     copyServerCertificate,
     serverKeyNotOnLaptop,
     laptopOwnCertificate,

@@ -5,9 +5,10 @@
 import type { HostHandle, Task } from '../../lib/types.js';
 import { accessLine, brokenHowtoLines, ensureAccessEntry } from './access-file.js';
 import { certIssuerKey } from './dn.js';
-import { ACCESS, SERVER_CERT } from './paths.js';
+import { ACCESS } from './paths.js';
 import { REBUILD } from './sendmail.js';
 import { tlsMode } from './tls-mode.js';
+import { presented, sendmailUses } from './tls-files.js';
 
 export const SERVER_ISSUER_ID = 'server-issuer';
 
@@ -27,6 +28,8 @@ export const accessLetsIssuerRelay: Task = {
   name: "the access map lets the server certificate's issuer relay",
   async run(h) {
     if (tlsMode(h.vars, h.name) === 'per-laptop') return; // the per-laptop task removes this line
+    // the certificate sendmail presents (sendmail.cf's ServerCertFile), not Debian's by assumption
+    const SERVER_CERT = presented(await sendmailUses(h, 'server')).cert;
     const [cert] = await h.files([SERVER_CERT]);
     if (!cert.exists) {
       if (h.checkMode) return h.say(`would add the CERTISSUER line once ${SERVER_CERT} exists`);

@@ -1,5 +1,6 @@
 // Steps every sendmail host shares: is sendmail there, and the two handlers (rebuild, reload).
 import type { Handler, HostHandle, Task } from '../../lib/types.js';
+import { CF_OPTIONS_PROBE } from './tls-files.js';
 import { CF_ERRORS_MARKER, classifyBuildOutput, parseSafeMakeReport } from './build-output.js';
 import { ACCESS, ACCESS_DB, MTA_PID, SENDMAIL_BIN, SENDMAIL_CF, SENDMAIL_MC, SERVER_CERT, UPDATE_TLS } from './paths.js';
 
@@ -12,6 +13,8 @@ export const sendmailProbes: Record<string, string> = {
   // a run killed between an edit and the rebuild leaves sendmail.cf or access.db older than its source
   stale: `[ ${SENDMAIL_MC} -nt ${SENDMAIL_CF} ] && echo cf; [ ${ACCESS} -nt ${ACCESS_DB} ] && echo db; ` +
     `[ -f ${MTA_PID} ] && { [ ${SENDMAIL_CF} -nt ${MTA_PID} ] || [ ${SERVER_CERT} -nt ${MTA_PID} ]; } && echo daemon; true`,
+  // which certificate/key/CA files and listeners the built sendmail.cf names (tls-files.ts)
+  cfOptions: CF_OPTIONS_PROBE,
 };
 
 export const sendmailInstalled: Task = {

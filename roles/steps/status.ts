@@ -44,6 +44,11 @@ export interface ServerStatusInput {
   bundleText?: string;
   expectedBundle?: string;
   now?: Date;
+  /** the certificate file sendmail presents (sendmail.cf's ServerCertFile) */
+  certPath?: string;
+  /** where laptops connect (sendmail.cf's DaemonPortOptions), or why they cannot */
+  listener?: string;
+  listenerProblem?: string;
 }
 
 export interface ServerStatus {
@@ -55,6 +60,8 @@ export interface ServerStatus {
   accessLine: boolean;
   /** per-laptop: the confCACERT bundle holds the current server certificate and the CA */
   bundleCurrent: boolean | null;
+  /** the listener laptops use (address:port), null when none is reachable, undefined when not known */
+  listener?: string | null;
   problems: string[];
 }
 
@@ -70,7 +77,8 @@ function serverIssuerLine(serverCertPem: string | undefined): string | undefined
 export function serverStatus(i: ServerStatusInput): ServerStatus {
   const now = i.now ?? new Date();
   const problems: string[] = [];
-  const cert = certSummary('sendmail-server.crt', i.serverCertPem, now);
+  const cert = certSummary(i.certPath ?? 'sendmail-server.crt', i.serverCertPem, now);
+  if (i.listenerProblem) problems.push(i.listenerProblem);
   if (!cert) problems.push('no server certificate');
   else if ('error' in cert) problems.push(`server certificate unreadable: ${cert.error}`);
   else if (cert.expiry !== 'valid') problems.push(`server certificate ${cert.expiry} (${cert.notAfter.slice(0, 10)})`);
@@ -96,7 +104,8 @@ export function serverStatus(i: ServerStatusInput): ServerStatus {
     bundleCurrent = i.expectedBundle !== undefined && i.bundleText === i.expectedBundle;
     if (!bundleCurrent) problems.push('the confCACERT bundle does not hold the current server certificate and laptop CA');
   }
-  return { role: 'server', mode: i.mode, cert, laptopCa, accessLine: accessOk, bundleCurrent, problems };
+  const listener = i.listenerProblem ? null : i.listener;
+  return { role: 'server', mode: i.mode, cert, laptopCa, accessLine: accessOk, bundleCurrent, ...(listener !== undefined ? { listener } : {}), problems };
 }
 
 export interface LaptopStatusInput {
@@ -192,6 +201,7 @@ export function renderStatus(hosts: Array<[string, HostStatus]>, color = false):
     out.push(...certLines(s.cert, 'certificate'));
     if (s.role === 'server' && s.mode === 'per-laptop') out.push(...certLines(s.laptopCa, 'laptop CA'));
     out.push(`  access line ${s.accessLine ? 'present' : red('MISSING')}`);
+    if (s.role === 'server' && s.listener !== undefined) out.push(`  laptops connect to ${s.listener ?? red('NOTHING REACHABLE')}`);
     for (const p of s.problems) out.push(`  ${red('!')} ${p}`);
     out.push('');
   }
