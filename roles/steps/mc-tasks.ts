@@ -3,7 +3,7 @@
 import type { HostHandle, Task } from '../../lib/types.js';
 import { SENDMAIL_MC } from './paths.js';
 import { REBUILD, RELOAD } from './sendmail.js';
-import { ensureAccessDb, ensureStarttlsInclude, ensureTlsSrvOptionsOverride, setSmartHost, smartHost, smartHostName } from './sendmail-mc.js';
+import { ensureAccessDb, ensureStarttlsInclude, ensureTlsSrvOptionsOverride, handTls, removeVFromSrvOptions, setSmartHost, smartHost, smartHostName } from './sendmail-mc.js';
 import { sendmailUses } from './tls-files.js';
 import { describeListener } from './sendmail-cf.js';
 
@@ -26,14 +26,20 @@ export async function editSendmailMc(h: HostHandle, edit: (mc: string) => string
 
 export const includeStarttls: Task = {
   name: 'include starttls.m4 in sendmail.mc',
-  run: (h) => editSendmailMc(h, ensureStarttlsInclude),
+  async run(h) {
+    const [mc] = await h.files([SENDMAIL_MC]);
+    if (mc.exists && handTls(mc.content!.toString('utf8'))) {
+      return h.say(`${SENDMAIL_MC} sets up TLS itself (confSERVER_CERT/confCLIENT_CERT, no starttls.m4): not added, its defines would override the admin's`);
+    }
+    await editSendmailMc(h, ensureStarttlsInclude);
+  },
 };
 
 export const askForClientCertificates: Task = {
   // the how-to comments out the V in starttls.m4, but update_tls writes that file again on every
   // run; an empty confTLS_SRV_OPTIONS after the include in sendmail.mc survives regeneration
   name: 'the server asks for client certificates (no V in confTLS_SRV_OPTIONS)',
-  run: (h) => editSendmailMc(h, (mc) => ensureTlsSrvOptionsOverride(ensureStarttlsInclude(mc))),
+  run: (h) => editSendmailMc(h, (mc) => (handTls(mc) ? removeVFromSrvOptions(mc) : ensureTlsSrvOptionsOverride(ensureStarttlsInclude(mc)))),
 };
 
 export const accessDbFeature: Task = {

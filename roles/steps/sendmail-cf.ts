@@ -149,13 +149,14 @@ export function reachability(ls: readonly Listener[]): Reachability {
 
 // ---------------------------------------------------------------- the sendmail.mc this run writes
 
-import { ensureAccessDb, ensureStarttlsInclude, ensureTlsSrvOptionsOverride } from './sendmail-mc.js';
+import { ensureAccessDb, ensureStarttlsInclude, ensureTlsSrvOptionsOverride, handTls, removeVFromSrvOptions } from './sendmail-mc.js';
 
 /** The sendmail.mc as the role's own edits leave it (the include, the server's V override and
  *  access_db), so that m4 can tell, before anything is written, which files sendmail will use.
  *  The per-laptop defines are the tool's own files and are judged by their tasks. Throws like the
  *  edits do (no place for the include). */
 export function plannedMc(mc: string, role: 'server' | 'laptop'): string {
+  if (handTls(mc)) return role === 'server' ? ensureAccessDb(removeVFromSrvOptions(mc)) : mc;
   const t = ensureStarttlsInclude(mc);
   return role === 'server' ? ensureAccessDb(ensureTlsSrvOptionsOverride(t)) : t;
 }
