@@ -17,6 +17,16 @@ import {
 } from './sendmail-cf.js';
 import { tlsMode } from './tls-mode.js';
 import { laptopServer } from './server-of.js';
+import { removeDefine } from './sendmail-mc.js';
+import { LAPTOP_CLIENT_CERT, LAPTOP_CLIENT_KEY, RELAY_SERVER_CERT } from './laptop-ca.js';
+
+/** The defines per-laptop mode puts after the include on a laptop (per-laptop.ts LAPTOP_DEFINES);
+ *  shared-key mode removes them (laptopUsesOwnCertificate), so its plan does too. */
+export const PER_LAPTOP_DEFINES: ReadonlyArray<[string, string]> = [
+  ['confCLIENT_CERT', LAPTOP_CLIENT_CERT],
+  ['confCLIENT_KEY', LAPTOP_CLIENT_KEY],
+  ['confCACERT', RELAY_SERVER_CERT],
+];
 
 const NAMES = [...Object.values(TLS_OPTIONS).map((o) => o.option), 'DaemonPortOptions'];
 const OPTION_LINES = `grep -E '^O (${NAMES.join('|')})='`;
@@ -53,7 +63,7 @@ export async function sendmailUses(h: HostHandle, role: 'server' | 'laptop'): Pr
   const text = mc.content!.toString('utf8');
   let planned: string;
   try {
-    planned = plannedMc(text, role);
+    planned = plannedMc(role === 'laptop' ? PER_LAPTOP_DEFINES.reduce((t, [m, v]) => removeDefine(t, m, v), text) : text, role);
   } catch (e) {
     throw new Error(`${h.name}:${SENDMAIL_MC}: ${(e as Error).message}`);
   }

@@ -122,3 +122,9 @@ test("laptopTlsProblems: shared-key needs Debian's client file names", () => {
   assert.match(p[0], /^laptop1:\/etc\/mail\/sendmail\.mc: confCLIENT_CERT \(O ClientCertFile=\/etc\/mail\/certs\/me\.pem\) is not \/etc\/mail\/tls\/sendmail-client\.crt/);
   assert.match(laptopTlsProblems({}, 'x')[0], /confCLIENT_CERT \(no ClientCertFile in sendmail\.cf\)/);
 });
+
+test("the shared-key laptop plan drops exactly per-laptop mode's defines", async () => {
+  const { PER_LAPTOP_DEFINES } = await import('../../roles/steps/tls-files.js');
+  const { LAPTOP_DEFINES } = await import('../../roles/steps/per-laptop.js');
+  assert.deepEqual(PER_LAPTOP_DEFINES, LAPTOP_DEFINES);
+});
