@@ -52,6 +52,9 @@ function judge(source: SendmailUses['source'], text: string): SendmailUses {
   return { source, options, files, reach: reachability(listeners(options)) };
 }
 
+/** sendmail.mc has no place for the include: the include task says so, in its own words. */
+export class NoPlanError extends Error {}
+
 const memo = new Map<string, SendmailUses>();
 /** What a server's sendmail uses, as its own run found it (laptops of the same run read it here). */
 const servers = new Map<string, SendmailUses>();
@@ -65,7 +68,7 @@ export async function sendmailUses(h: HostHandle, role: 'server' | 'laptop'): Pr
   try {
     planned = plannedMc(role === 'laptop' ? PER_LAPTOP_DEFINES.reduce((t, [m, v]) => removeDefine(t, m, v), text) : text, role);
   } catch (e) {
-    throw new Error(`${h.name}:${SENDMAIL_MC}: ${(e as Error).message}`);
+    throw new NoPlanError(`${h.name}:${SENDMAIL_MC}: ${(e as Error).message}`);
   }
   const key = `${h.name}\0${role}\0${planned}`;
   const hit = memo.get(key);
@@ -104,6 +107,16 @@ export function pemHolds(bundle: string, certPem: string): boolean {
   const der = (p: string) => [...p.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map((m) => m[1].replace(/\s+/g, ''));
   const want = der(certPem)[0];
   return !!want && der(bundle).includes(want);
+}
+
+/** sendmailUses, or undefined when sendmail.mc has no place for the include (reported by that task). */
+async function usesOrSkip(h: HostHandle, role: 'server' | 'laptop'): Promise<SendmailUses | undefined> {
+  try {
+    return await sendmailUses(h, role);
+  } catch (e) {
+    if (e instanceof NoPlanError) return undefined;
+    throw e;
+  }
 }
 
 export interface ServerTlsProblem {
@@ -146,7 +159,8 @@ export function serverTlsProblems(
 export const serverTlsFilesServed: Task = {
   name: 'the certificate and key sendmail uses (sendmail.cf) can be served',
   async run(h) {
-    const uses = await sendmailUses(h, 'server');
+    const uses = await usesOrSkip(h, 'server');
+    if (!uses) return;
     const f = uses.files;
     const mode = tlsMode(h.vars, h.name);
     const debianCert = f.serverCert === DEBIAN_TLS_FILES.serverCert;
@@ -183,7 +197,8 @@ export const laptopTlsFilesServed: Task = {
   async run(h) {
     const server = h.peer(laptopServer(h));
     if (tlsMode(server.vars, server.name) === 'per-laptop') return; // the tool's own defines name them
-    const uses = await sendmailUses(h, 'laptop');
+    const uses = await usesOrSkip(h, 'laptop');
+    if (!uses) return;
     h.facts({ tlsFiles: uses.files, source: uses.source });
     const problems = laptopTlsProblems(uses.files, `${h.name}:${SENDMAIL_MC}`);
     if (problems.length) throw new Error(`${problems[0]}; nothing was changed`);
