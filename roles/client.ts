@@ -1,6 +1,6 @@
 // The laptop's part of the how-to, step by step:
-//   1. sendmail is installed
-//   2. copy the server's certificate and key (as sendmail-client.crt, sendmail-server.crt and
+//   1. sendmail is installed; (shared-key) the laptop's sendmail.mc uses Debian's client file names
+//   2. copy the certificate and key the server's sendmail presents (its sendmail.cf) (as sendmail-client.crt, sendmail-server.crt and
 //      sendmail-common.key; root:smmsp, 0644 / 0640)
 //      (per-laptop mode instead: the laptop's own key, made on it, a certificate signed by the
 //      server's laptop CA, a copy of the server's certificate, and defines naming them; the
