@@ -44,8 +44,36 @@ export const HOSTS_DIR = join(RUNTIME_DIR, 'hosts');
 export function cacheDir(): string {
   return process.env.LAB_CACHE_DIR || join(homedir(), '.cache', 'sendmail-tls-relay');
 }
-export function rootfsDir(): string {
-  return join(cacheDir(), 'rootfs');
+
+/** The Debian releases the lab builds hosts of: bookworm (12, oldstable) and trixie (13, stable). */
+export const SUITES = ['bookworm', 'trixie'] as const;
+export type Suite = (typeof SUITES)[number];
+export const DEFAULT_SUITE: Suite = 'bookworm';
+
+function suiteFrom(raw: string | undefined, what: string): Suite | undefined {
+  const v = (raw ?? '').trim().toLowerCase();
+  if (v === '') return undefined;
+  const alias: Record<string, Suite> = { '12': 'bookworm', debian12: 'bookworm', '13': 'trixie', debian13: 'trixie' };
+  const s = (alias[v] ?? v) as Suite;
+  if (!SUITES.includes(s)) throw new Error(`lab: ${what}=${raw} is not a suite the lab builds (${SUITES.join(', ')})`);
+  return s;
+}
+
+/** The whole lab's release: LAB_SUITE (bookworm, trixie, 12 or 13; default bookworm). */
+export function labSuite(env: NodeJS.ProcessEnv = process.env): Suite {
+  return suiteFrom(env.LAB_SUITE, 'LAB_SUITE') ?? DEFAULT_SUITE;
+}
+
+/** One host's release: LAB_SUITE_<host> (e.g. LAB_SUITE_mailserver=trixie), else LAB_SUITE. A mixed lab
+ *  is a trixie server with bookworm laptops (LAB_SUITE_mailserver=trixie) or the reverse
+ *  (LAB_SUITE=trixie LAB_SUITE_mailserver=bookworm). */
+export function hostSuite(name: string, env: NodeJS.ProcessEnv = process.env): Suite {
+  return suiteFrom(env[`LAB_SUITE_${name}`], `LAB_SUITE_${name}`) ?? labSuite(env);
+}
+
+/** The cached rootfs of a release: bookworm keeps the historical path (rootfs), others rootfs-<suite>. */
+export function rootfsDir(suite: Suite = DEFAULT_SUITE): string {
+  return join(cacheDir(), suite === 'bookworm' ? 'rootfs' : `rootfs-${suite}`);
 }
 
 export interface LabPaths {

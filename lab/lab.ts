@@ -1,4 +1,4 @@
-// The lab: real Debian 12 hosts (sshd + sendmail) in network/UTS/mount/PID namespaces and chroots on
+// The lab: real Debian 12 / 13 hosts (sshd + sendmail; LAB_SUITE, LAB_SUITE_<host>) in network/UTS/mount/PID namespaces and chroots on
 // overlays of one cached rootfs, joined by a bridge. Used by `npm run lab` and the e2e tests.
 //
 // Layout of the runtime state (shared by every checkout, so any of them can clean leftovers):
@@ -21,10 +21,12 @@ import YAML from 'yaml';
 import {
   BRIDGE, DEFAULT_HOSTS, HOSTS_DIR, LAB_DOMAIN, NETNS_PREFIX, RUNTIME_DIR, VETH_PREFIX, bridgeAddress, checkHostName,
   hostAddress, hostDir, hostFqdn, hostOctet, hostRoot, labNet, labPaths, netnsName, rootfsDir, sortHosts, vethName,
+  hostSuite, labSuite, DEFAULT_SUITE, SUITES, type Suite,
 } from './config.js';
 import { debianMirror, ensureRootfs, rootfsReady } from './rootfs.js';
 
-export { labPaths, hostRoot, hostAddress, hostFqdn, DEFAULT_HOSTS, LAB_DOMAIN } from './config.js';
+export { labPaths, hostRoot, hostAddress, hostFqdn, hostSuite, DEFAULT_HOSTS, LAB_DOMAIN } from './config.js';
+export type { Suite } from './config.js';
 
 $.verbose = false;
 
@@ -41,6 +43,8 @@ export interface HostStatus {
   /** pid (in the machine's PID namespace) of the host's launcher; the host's PID 1 is its child */
   pid: number | undefined;
   running: boolean;
+  /** the Debian release the host was built from */
+  suite: Suite;
 }
 export interface LabStatus {
   net: string | undefined;
@@ -203,7 +207,7 @@ export async function labUnavailable(): Promise<string | undefined> {
   for (const c of ['ip', 'unshare', 'nsenter', 'chroot', 'ssh', 'ssh-keygen', 'mount', 'umount']) {
     if ((await tryRun(['sh', '-c', `command -v ${c}`])).code !== 0) missing.push(c);
   }
-  if (!rootfsReady() && (await tryRun(['sh', '-c', 'command -v debootstrap'])).code !== 0) missing.push('debootstrap');
+  if (!rootfsReady(labSuite()) && (await tryRun(['sh', '-c', 'command -v debootstrap'])).code !== 0) missing.push('debootstrap');
   if (missing.length) return `the lab needs these commands: ${missing.join(', ')} (apt-get install iproute2 util-linux openssh-client debootstrap)`;
   // can we really make a network namespace and an overlay?
   if (!readFileSync('/proc/filesystems', 'utf8').includes('overlay')) return 'the lab needs overlayfs (modprobe overlay)';
@@ -417,15 +421,26 @@ function writeHostFile(name: string, rel: string, content: string, mode = 0o644)
   chmodSync(p, mode);
 }
 
-/** Build the host's seed (its identity and the lab's edits) once: host keys, TLS certificates, sendmail.mc. */
+/** The release a host's seed was built on (seed.complete holds it; an empty one is from before suites: bookworm). */
+function seedSuite(name: string): Suite | undefined {
+  const marker = join(hostDir(name), 'seed.complete');
+  if (!existsSync(marker)) return undefined;
+  const s = readFileSync(marker, 'utf8').trim();
+  return (SUITES as readonly string[]).includes(s) ? (s as Suite) : DEFAULT_SUITE;
+}
+
+/** Build the host's seed (its identity and the lab's edits) once: host keys, TLS certificates, sendmail.mc.
+ *  A seed of another release than the host's (LAB_SUITE, LAB_SUITE_<host>) is built again. */
 async function ensureSeed(name: string, net: string, hosts: string[]): Promise<void> {
   const dir = hostDir(name);
   const marker = join(dir, 'seed.complete');
-  if (existsSync(marker)) return;
+  const suite = hostSuite(name);
+  if (seedSuite(name) === suite) return;
+  rmSync(marker, { force: true });
   const seed = join(dir, 'seed');
   rmSync(seed, { recursive: true, force: true });
   rmSync(join(dir, 'seed-work'), { recursive: true, force: true });
-  await mountOverlay(name, rootfsDir(), seed, join(dir, 'seed-work'));
+  await mountOverlay(name, rootfsDir(suite), seed, join(dir, 'seed-work'));
   try {
     writeHostFile(name, 'etc/hostname', name + '\n');
     writeHostFile(name, 'etc/mailname', hostFqdn(name) + '\n');
@@ -444,7 +459,7 @@ async function ensureSeed(name: string, net: string, hosts: string[]): Promise<v
   }
   rmSync(join(seed, 'strlab-setup'), { force: true });
   rmSync(join(dir, 'seed-work'), { recursive: true, force: true });
-  writeFileSync(marker, '');
+  writeFileSync(marker, suite + '\n');
 }
 
 /** Start the host (its seed must exist): fresh overlay, network namespace, detached namespaced PID 1. */
@@ -454,7 +469,7 @@ async function startHost(name: string, net: string, hosts: string[]): Promise<vo
   const work = join(dir, 'work');
   rmSync(upper, { recursive: true, force: true });
   rmSync(work, { recursive: true, force: true });
-  await mountOverlay(name, `${join(dir, 'seed')}:${rootfsDir()}`, upper, work);
+  await mountOverlay(name, `${join(dir, 'seed')}:${rootfsDir(seedSuite(name) ?? hostSuite(name))}`, upper, work);
   // The host's /run: a tmpfs mounted here, in the machine's mount namespace, so that the host's mount
   // namespace (a copy) and the machine see the same files (pid files: hostRoot(name)/run/...).
   await run(['mount', '-t', 'tmpfs', '-o', 'mode=0755,size=32m,nosuid,nodev', `strlab-run-${name}`, join(hostRoot(name), 'run')]);
@@ -661,7 +676,15 @@ export async function labUp(hosts: string[] = DEFAULT_HOSTS): Promise<string[]> 
   const net = labNet();
   return withLock(async () => {
     const state = readState();
-    const running = await cleanLeftovers();
+    let running = await cleanLeftovers();
+    // a running host of another release than asked for (LAB_SUITE, LAB_SUITE_<host>) is built again
+    const otherSuite = running.filter((h) => want.includes(h) && seedSuite(h) !== hostSuite(h));
+    for (const h of otherSuite) {
+      log(`lab: ${h} runs ${seedSuite(h)}, ${hostSuite(h)} asked for: building it again`);
+      await teardownHost(h, false);
+    }
+    running = running.filter((h) => !otherSuite.includes(h));
+    const suites = [...new Set(want.map((h) => hostSuite(h)))];
     if (running.length && state && state.net !== net) {
       throw new Error(`lab: a lab is running on ${state.net}.0/24; run \`npm run lab -- down\` before using LAB_NET=${net}`);
     }
@@ -670,10 +693,11 @@ export async function labUp(hosts: string[] = DEFAULT_HOSTS): Promise<string[]> 
       rmSync(STATE_FILE, { force: true });
       await checkRangeFree(net);
       await checkRegistriesOutside(net);
-      if (!rootfsReady()) await ensureRootfs(log);
     } else {
       await checkRangeFree(net);
     }
+    // a rootfs no running host uses can be built or prepared again
+    for (const s of suites) if (!rootfsReady(s) && !running.some((h) => seedSuite(h) === s)) await ensureRootfs(log, s);
     await ensureBridge(net);
     const pub = await ensureKey();
     const all = sortHosts([...running, ...want]);
@@ -750,7 +774,7 @@ export async function labStatus(): Promise<LabStatus> {
     }
     const running = !!state?.hosts.includes(name) && (await hostHealthy(name));
     if (!running) leftovers.push(name);
-    hosts.push({ name, fqdn: hostFqdn(name), address: hostAddress(name, state?.net ?? labNet()), pid: readPid(name), running });
+    hosts.push({ name, fqdn: hostFqdn(name), address: hostAddress(name, state?.net ?? labNet()), pid: readPid(name), running, suite: seedSuite(name) ?? hostSuite(name) });
   }
   return { net: state?.net, bridge: await linkExists(BRIDGE), hosts: hosts.sort((a, b) => (sortHosts([a.name, b.name])[0] === a.name ? -1 : 1)), leftovers };
 }

@@ -1,10 +1,10 @@
-// The lab's Debian bookworm rootfs: built once with debootstrap from the mirror the machine's apt
+// The lab's Debian rootfs (one per release: bookworm, trixie): built once with debootstrap from the mirror the machine's apt
 // sources already use, prepared for the lab (no DNS, no host keys, root login by key), cached outside
 // the repository.
 import { existsSync, readFileSync, readdirSync, writeFileSync, rmSync, renameSync, mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { $ } from 'zx';
-import { cacheDir, rootfsDir } from './config.js';
+import { cacheDir, rootfsDir, DEFAULT_SUITE, type Suite } from './config.js';
 
 export const DEBOOTSTRAP_PACKAGES = [
   'openssh-server', 'sendmail', 'sendmail-bin', 'sendmail-cf', 'openssl', 'make', 'm4', 'busybox-syslogd',
@@ -71,19 +71,25 @@ export function aptSources(root = '/etc/apt'): AptSource[] {
   return sources;
 }
 
-/** The Debian mirror serving bookworm main (not -security), read from the machine's apt sources. */
-export function debianMirror(root = '/etc/apt'): string {
-  for (const s of aptSources(root)) {
-    if (!s.types.includes('deb')) continue;
-    if (!s.suites.includes('bookworm') || !s.components.includes('main')) continue;
-    const uri = s.uris.find((u) => /^(https?|file):/.test(u) && !/security/.test(u));
-    if (uri) return uri;
-  }
-  throw new Error('lab: no apt source serves Debian bookworm main (looked in /etc/apt/sources.list and sources.list.d)');
+/** The Debian mirror serving `suite` main (not -security), read from the machine's apt sources. A
+ *  machine's sources name its own release only: for another release, the mirror that serves Debian
+ *  bookworm or trixie main is used (a Debian mirror carries every release). */
+export function debianMirror(root = '/etc/apt', suite: Suite = DEFAULT_SUITE): string {
+  const debian = aptSources(root).filter((s) => s.types.includes('deb') && s.components.includes('main'));
+  const pick = (want: (s: AptSource) => boolean) => {
+    for (const s of debian.filter(want)) {
+      const uri = s.uris.find((u) => /^(https?|file):/.test(u) && !/security/.test(u));
+      if (uri) return uri;
+    }
+    return undefined;
+  };
+  const uri = pick((s) => s.suites.includes(suite)) ?? pick((s) => s.suites.some((x) => x === 'bookworm' || x === 'trixie'));
+  if (uri) return uri;
+  throw new Error(`lab: no apt source serves Debian ${suite} main (looked in /etc/apt/sources.list and sources.list.d)`);
 }
 
-export function rootfsReady(): boolean {
-  const f = join(rootfsDir(), COMPLETE_MARKER);
+export function rootfsReady(suite: Suite = DEFAULT_SUITE): boolean {
+  const f = join(rootfsDir(suite), COMPLETE_MARKER);
   return existsSync(f) && readFileSync(f, 'utf8').trim() === markerText();
 }
 
@@ -116,9 +122,9 @@ export function prepareRootfs(dir: string): void {
 }
 
 /** Make sure the prepared rootfs exists in the cache; build it (debootstrap, a minute or so) if not. */
-export async function ensureRootfs(log: (s: string) => void = console.error): Promise<string> {
-  const final = rootfsDir();
-  if (rootfsReady()) return final;
+export async function ensureRootfs(log: (s: string) => void = console.error, suite: Suite = DEFAULT_SUITE): Promise<string> {
+  const final = rootfsDir(suite);
+  if (rootfsReady(suite)) return final;
   const built = existsSync(join(final, COMPLETE_MARKER)) ? readFileSync(join(final, COMPLETE_MARKER), 'utf8').trim().split('\n') : undefined;
   if (built && built[1] !== DEBOOTSTRAP_PACKAGES.join(',')) {
     // built with another package list: build again (no host uses it: the caller only builds when no lab runs)
@@ -135,11 +141,11 @@ export async function ensureRootfs(log: (s: string) => void = console.error): Pr
   mkdirSync(cacheDir(), { recursive: true });
   const tmp = final + '.tmp';
   if (!existsSync(join(tmp, DEBOOTSTRAP_MARKER))) {
-    const mirror = debianMirror();
-    log(`lab: building the Debian bookworm rootfs with debootstrap from ${mirror} (once; about a minute)`);
+    const mirror = debianMirror('/etc/apt', suite);
+    log(`lab: building the Debian ${suite} rootfs with debootstrap from ${mirror} (once; about a minute)`);
     rmSync(tmp, { recursive: true, force: true });
     const started = Date.now();
-    const r = await $`debootstrap --variant=minbase --include=${DEBOOTSTRAP_PACKAGES.join(',')} bookworm ${tmp} ${mirror}`
+    const r = await $`debootstrap --variant=minbase --include=${DEBOOTSTRAP_PACKAGES.join(',')} ${suite} ${tmp} ${mirror}`
       .quiet()
       .nothrow();
     if (r.exitCode !== 0) {

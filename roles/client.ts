@@ -1,6 +1,6 @@
 // The laptop's part of the how-to, step by step:
-//   1. sendmail is installed
-//   2. copy the server's certificate and key (as sendmail-client.crt, sendmail-server.crt and
+//   1. sendmail is installed; (shared-key) the laptop's sendmail.mc uses Debian's client file names
+//   2. copy the certificate and key the server's sendmail presents (its sendmail.cf) (as sendmail-client.crt, sendmail-server.crt and
 //      sendmail-common.key; root:smmsp, 0644 / 0640)
 //      (per-laptop mode instead: the laptop's own key, made on it, a certificate signed by the
 //      server's laptop CA, a copy of the server's certificate, and defines naming them; the
@@ -18,12 +18,14 @@ import { copyServerCertificate } from './steps/certs.js';
 import { includeStarttls, smartHostTask } from './steps/mc-tasks.js';
 import { laptopServer } from './steps/server-of.js';
 import { certInfo } from './steps/dn.js';
+import { laptopTlsFilesServed, presented, serverUses } from './steps/tls-files.js';
 import { laptopHasServerCertificate, laptopOwnCertificate, laptopUsesOwnCertificate, perLaptopClientProbes, serverKeyNotOnLaptop } from './steps/per-laptop.js';
 import { LAPTOP_CLIENT_CERT, LAPTOP_CLIENT_KEY, RELAY_SERVER_CERT } from './steps/laptop-ca.js';
 
 /** The server's host name as its certificate names it (CN), for the SMART_HOST check. */
 async function serverFqdn(h: HostHandle): Promise<string | undefined> {
-  const [cert] = await h.peer(laptopServer(h)).files([SERVER_CERT]);
+  const server = h.peer(laptopServer(h));
+  const [cert] = await server.files([presented(await serverUses(server)).cert]);
   if (!cert.exists) return undefined;
   return /\/CN=([^/]+)/.exec(certInfo(cert.content!.toString('utf8')).subject)?.[1];
 }
@@ -45,6 +47,7 @@ export const clientRole: Role = {
   }),
   tasks: [
     sendmailInstalled,
+    laptopTlsFilesServed,
     copyServerCertificate,
     serverKeyNotOnLaptop,
     laptopOwnCertificate,

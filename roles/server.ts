@@ -1,5 +1,7 @@
 // The mail server's part of the how-to, step by step (corrected for Debian 12: see README).
-//   1. sendmail is installed; the certificates exist (update_tls, or update_tls new on request);
+//   1. sendmail is installed; the certificate and key sendmail uses (sendmail.cf, or m4 on the
+//      sendmail.mc this run writes) can be served, else a refusal before any change;
+//      the certificates exist (update_tls, or update_tls new on request);
 //      shared-key mode only with the server's own self-signed certificate (steps/server-trust.ts)
 //   2. include(`/etc/mail/tls/starttls.m4') in sendmail.mc
 //   3. the server asks for client certificates (no V in confTLS_SRV_OPTIONS)
@@ -15,6 +17,7 @@ import { configurationIsCurrent, rebuild, reload, sendmailInstalled, sendmailPro
 import { certificatesExist } from './steps/update-tls.js';
 import { accessDbFeature, askForClientCertificates, includeStarttls, warnLoopbackOnly } from './steps/mc-tasks.js';
 import { accessLetsIssuerRelay } from './steps/access.js';
+import { serverTlsFilesServed } from './steps/tls-files.js';
 import { accessForLaptops, laptopCaExists, serverTrustsLaptopCa } from './steps/per-laptop.js';
 import { LAPTOP_CA_CERT, LAPTOP_CA_KEY, RELAY_CA_BUNDLE } from './steps/laptop-ca.js';
 import { sharedKeyNeedsSelfSignedCert } from './steps/server-trust.js';
@@ -36,6 +39,7 @@ export const serverRole: Role = {
   }),
   tasks: [
     sendmailInstalled,
+    serverTlsFilesServed,
     certificatesExist,
     sharedKeyNeedsSelfSignedCert,
     includeStarttls,

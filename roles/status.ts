@@ -9,6 +9,8 @@ import { laptopCommonName, tlsMode } from './steps/tls-mode.js';
 import { laptopStatus, serverStatus } from './steps/status.js';
 import { laptopServer } from './steps/server-of.js';
 import { perLaptopClientProbes } from './steps/per-laptop.js';
+import { CF_OPTIONS_PROBE, presented as presentedBy, serverUses } from './steps/tls-files.js';
+import { cfOptions, describeListener, listeners, reachability, tlsFiles, DEBIAN_TLS_FILES } from './steps/sendmail-cf.js';
 
 const text = (f: { exists: boolean; content?: Buffer }) => (f.exists && f.content ? f.content.toString('utf8') : undefined);
 const sha = (f: { exists: boolean; sha256?: string }) => (f.exists ? f.sha256 : undefined);
@@ -17,20 +19,29 @@ export const STATUS_TASK = 'status';
 
 export const serverStatusRole: Role = {
   name: 'server (status)',
-  gather: () => ({ files: [{ path: SERVER_CERT }, { path: LAPTOP_CA_CERT }, { path: ACCESS }, { path: RELAY_CA_BUNDLE }], probes: {} }),
+  gather: () => ({ files: [{ path: SERVER_CERT }, { path: LAPTOP_CA_CERT }, { path: ACCESS }, { path: RELAY_CA_BUNDLE }], probes: { cfOptions: CF_OPTIONS_PROBE } }),
   tasks: [
     {
       name: STATUS_TASK,
       async run(h) {
         const mode = tlsMode(h.vars, h.name);
-        const [cert, ca, access, bundle] = await h.files([SERVER_CERT, LAPTOP_CA_CERT, ACCESS, RELAY_CA_BUNDLE]);
+        // what is in force: the built sendmail.cf's options (the certificate it presents, its listeners)
+        const options = cfOptions(h.probe('cfOptions').stdout);
+        const certPath = tlsFiles(options).serverCert ?? DEBIAN_TLS_FILES.serverCert;
+        const reach = reachability(listeners(options));
+        const [cert, ca, access, bundle] = await h.files([certPath, LAPTOP_CA_CERT, ACCESS, RELAY_CA_BUNDLE]);
         let expectedBundle: string | undefined;
         try {
           expectedBundle = text(cert) && text(ca) ? caBundle(text(cert)!, text(ca)!) : undefined;
         } catch {
           expectedBundle = undefined;
         }
-        h.facts({ status: serverStatus({ mode, serverCertPem: text(cert), caCertPem: text(ca), accessText: text(access), bundleText: text(bundle), expectedBundle }) });
+        h.facts({
+          status: serverStatus({
+            mode, serverCertPem: text(cert), caCertPem: text(ca), accessText: text(access), bundleText: text(bundle), expectedBundle,
+            certPath, listener: reach.use ? describeListener(reach.use) : undefined, listenerProblem: reach.problem,
+          }),
+        });
       },
     },
   ],
@@ -57,7 +68,8 @@ export const laptopStatusRole: Role = {
       async run(h) {
         const server = h.peer(laptopServer(h));
         const mode = tlsMode(server.vars, server.name);
-        const [scert, skey, ca, access] = await server.files([SERVER_CERT, { path: COMMON_KEY, digestOnly: true, secret: true }, LAPTOP_CA_CERT, ACCESS]);
+        const from = presentedBy(await serverUses(server));
+        const [scert, skey, ca, access] = await server.files([from.cert, { path: from.key, digestOnly: true, secret: true }, LAPTOP_CA_CERT, ACCESS]);
         const [ccert, lcert, relayCopy, key] = await h.files([CLIENT_CERT, LAPTOP_CLIENT_CERT, { path: RELAY_SERVER_CERT, digestOnly: true }, { path: COMMON_KEY, digestOnly: true, secret: true }]);
         const presented = mode === 'shared-key' ? ccert : lcert;
         const [laccess, mc] = await h.files([ACCESS, SENDMAIL_MC]);

@@ -7,7 +7,8 @@ const USAGE = `usage: npm run lab -- up [HOST...]     start the lab (default: ma
        npm run lab -- down              stop it and remove every namespace, mount, link and process it made
        npm run lab -- status            list the lab's hosts
        npm run lab -- reset [HOST...]   bring hosts (default: all) back to the starting state
-hosts: mailserver, laptop1 .. laptop230; LAB_NET=a.b.c picks the /24 (default 198.18.N, N = LAB_INSTANCE, default 0)`;
+hosts: mailserver, laptop1 .. laptop230; LAB_NET=a.b.c picks the /24 (default 198.18.N, N = LAB_INSTANCE, default 0)
+releases: LAB_SUITE=bookworm|trixie for every host (default bookworm), LAB_SUITE_<host>=… for one (a mixed lab)`;
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...hosts] = argv;
@@ -50,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       console.log(`lab on ${s.net ?? '?'}.0/24, bridge ${s.bridge ? 'up' : 'missing'}`);
-      for (const h of s.hosts) console.log(`  ${h.name.padEnd(11)} ${h.address.padEnd(15)} ${h.running ? 'running' : 'NOT running'}${h.pid ? ` pid ${h.pid}` : ''}`);
+      for (const h of s.hosts) console.log(`  ${h.name.padEnd(11)} ${h.address.padEnd(15)} ${h.suite.padEnd(9)} ${h.running ? 'running' : 'NOT running'}${h.pid ? ` pid ${h.pid}` : ''}`);
       if (s.leftovers.length) console.log(`  leftovers: ${s.leftovers.join(' ')} (npm run lab -- down, or up, cleans them)`);
       return s.leftovers.length ? 1 : 0;
     }

@@ -6,9 +6,10 @@ import type { HostHandle, Task } from '../../lib/types.js';
 import { accessLine, brokenHowtoLines, ensureAccessEntry } from './access-file.js';
 import { certIssuerKey, isSelfSigned } from './dn.js';
 import { notSelfSignedReason } from './server-trust.js';
-import { ACCESS, SERVER_CERT } from './paths.js';
+import { ACCESS } from './paths.js';
 import { REBUILD } from './sendmail.js';
 import { tlsMode } from './tls-mode.js';
+import { presented, sendmailUses } from './tls-files.js';
 
 export const SERVER_ISSUER_ID = 'server-issuer';
 
@@ -28,6 +29,8 @@ export const accessLetsIssuerRelay: Task = {
   name: "the access map lets the server certificate's issuer relay",
   async run(h) {
     if (tlsMode(h.vars, h.name) === 'per-laptop') return h.skip('per-laptop mode: the laptop CA task writes the access lines');
+    // the certificate sendmail presents (sendmail.cf's ServerCertFile), not Debian's by assumption
+    const SERVER_CERT = presented(await sendmailUses(h, 'server')).cert;
     const [cert] = await h.files([SERVER_CERT]);
     if (!cert.exists) {
       if (h.checkMode) return h.say(`would add the CERTISSUER line once ${SERVER_CERT} exists`);
@@ -40,7 +43,7 @@ export const accessLetsIssuerRelay: Task = {
       throw new Error(`${SERVER_CERT} on ${h.name}: ${(e as Error).message}`);
     }
     // exact only when the issuer is this server itself (sharedKeyNeedsSelfSignedCert refuses earlier)
-    if (!isSelfSigned(cert.content!.toString('utf8'))) throw new Error(notSelfSignedReason(h.name));
+    if (!isSelfSigned(cert.content!.toString('utf8'))) throw new Error(notSelfSignedReason(h.name, SERVER_CERT));
     await ensureAccessLine(h, SERVER_ISSUER_ID, accessLine('CERTISSUER', key, 'RELAY'));
   },
 };

@@ -8,6 +8,7 @@ import { laptopServer } from './server-of.js';
 import { certInfo, isSelfSigned } from './dn.js';
 import { notSelfSignedReason } from './server-trust.js';
 import { tlsMode } from './tls-mode.js';
+import { presented, serverUses } from './tls-files.js';
 
 const CERT_MODE = 0o644;
 const KEY_MODE = 0o640;
@@ -29,12 +30,15 @@ export const copyServerCertificate: Task = {
   async run(h: HostHandle) {
     const server = h.peer(laptopServer(h));
     if (tlsMode(server.vars, server.name) === 'per-laptop') return h.skip(`per-laptop mode (${server.name}): the laptop gets a key of its own`);
-    const [scert, skey] = await server.files([SERVER_CERT, { path: COMMON_KEY, digestOnly: true, secret: true }]);
+    // what the server's sendmail presents (its sendmail.cf), copied to where the laptop's sendmail
+    // looks (Debian's names; laptopTlsFilesServed refused a laptop whose sendmail.mc names others)
+    const from = presented(await serverUses(server));
+    const [scert, skey] = await server.files([from.cert, { path: from.key, digestOnly: true, secret: true }]);
     if (!scert.exists || !skey.exists) {
-      throw new Error(`${server.name} has no ${!scert.exists ? SERVER_CERT : COMMON_KEY}: deploy the server first (npm run deploy -- --host ${server.name})`);
+      throw new Error(`${server.name} has no ${!scert.exists ? from.cert : from.key}: deploy the server first (npm run deploy -- --host ${server.name})`);
     }
     // a CA-issued key never leaves the server: shared-key mode is for the server's own certificate
-    if (!isSelfSigned(scert.content!.toString('utf8'))) throw new Error(notSelfSignedReason(server.name));
+    if (!isSelfSigned(scert.content!.toString('utf8'))) throw new Error(notSelfSignedReason(server.name, from.cert));
     const [ccert, lscert, lkey] = await h.files([CLIENT_CERT, SERVER_CERT, { path: COMMON_KEY, digestOnly: true, secret: true }]);
     const stale = staleCertFiles(scert.sha256!, skey.sha256!, {
       clientCertSha: ccert.exists ? ccert.sha256 : undefined,
@@ -56,7 +60,7 @@ export const copyServerCertificate: Task = {
       h.changed(`update ${COMMON_KEY} (secret content; not shown)`);
     } else if (stale.key || lkey.mode !== KEY_MODE || lkey.group !== 'smmsp' || lkey.owner !== 'root') {
       // only now read the key itself, once per run for all laptops
-      const [key] = await server.files([{ path: COMMON_KEY, secret: true }]);
+      const [key] = await server.files([{ path: from.key, secret: true }]);
       await h.write([...writes, { path: COMMON_KEY, content: key.content!, mode: KEY_MODE, owner: 'root', group: 'smmsp', secret: true }]);
     } else {
       await h.write(writes);

@@ -34,6 +34,7 @@ import { editSendmailMc } from './mc-tasks.js';
 import { ensureDefineAfterInclude, ensureStarttlsInclude, removeDefine } from './sendmail-mc.js';
 import { laptopServer } from './server-of.js';
 import { SERVER_ISSUER_ID } from './access.js';
+import { presented, sendmailUses, serverUses } from './tls-files.js';
 import {
   LAPTOP_CA_ID,
   LAPTOP_ID_PREFIX,
@@ -134,6 +135,7 @@ export const serverTrustsLaptopCa: Task = {
       await editSendmailMc(h, (mc) => removeDefine(mc, 'confCACERT', RELAY_CA_BUNDLE));
       return;
     }
+    const SERVER_CERT = presented(await sendmailUses(h, 'server')).cert;
     const [scert, ca] = await h.files([SERVER_CERT, LAPTOP_CA_CERT]);
     if (!scert.exists || !ca.exists) {
       if (h.checkMode) return h.changed(`create ${RELAY_CA_BUNDLE} (the server's certificate and the laptop CA)`);
@@ -162,7 +164,7 @@ export const accessForLaptops: Task = {
       if (unpair.length) h.say(`shared-key mode: no per-laptop line to remove for ${unpair.map((p) => p.name).join(', ')}`);
       return;
     }
-    const [scert, ca] = await h.files([SERVER_CERT, LAPTOP_CA_CERT]);
+    const [scert, ca] = await h.files([presented(await sendmailUses(h, 'server')).cert, LAPTOP_CA_CERT]);
     if (!ca.exists && h.checkMode) return h.changed('add the laptop CA and paired laptops to the access map');
     if (!ca.exists) throw new Error(`${LAPTOP_CA_CERT} is missing on ${h.name}`);
     await editAccess(h, (text) => {
@@ -269,6 +271,7 @@ export const laptopHasServerCertificate: Task = {
   async run(h) {
     const { server, mode } = serverOf(h);
     if (mode !== 'per-laptop') return h.skip(`shared-key mode (${server.name})`);
+    const SERVER_CERT = presented(await serverUses(server)).cert;
     const [scert] = await server.files([SERVER_CERT]);
     if (!scert.exists) throw new Error(`${server.name} has no ${SERVER_CERT}: deploy the server first`);
     if (await writeIfDifferent(h, { path: RELAY_SERVER_CERT, content: scert.content!, mode: CERT_MODE, owner: 'root', group: 'smmsp' })) h.notify(RELOAD);

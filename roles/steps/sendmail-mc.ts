@@ -92,6 +92,23 @@ export function ensureTlsSrvOptionsOverride(mc: string): string {
   return join(l);
 }
 
+/** Whether sendmail.mc sets up TLS by hand: a live define of confSERVER_CERT or confCLIENT_CERT and
+ *  no live include of starttls.m4. The include would then go after the admin's defines (before the
+ *  MAILERs) and starttls.m4's own defines would override them, so the tool does not add it; sendmail
+ *  uses the admin's files, which the tool reads from sendmail.cf. */
+export function handTls(mc: string): boolean {
+  const { lines } = split(mc);
+  if (findLive(lines, INCLUDE_RE) >= 0) return false;
+  return findLive(lines, /^\s*define\s*\(\s*`?conf(SERVER|CLIENT)_CERT'?\s*,/) >= 0;
+}
+
+/** Every live confTLS_SRV_OPTIONS define without its `V` (sendmail then asks for client certificates). */
+export function removeVFromSrvOptions(mc: string): string {
+  const l = split(mc);
+  l.lines = l.lines.map((line) => (isLive(line) ? line.replace(SRV_OPTIONS_RE, (_m, head, q1, value: string, q2, tail) => head + q1 + value.replace(/V/g, '') + q2 + tail) : line));
+  return join(l);
+}
+
 /** Whether starttls.m4 (or any m4 text) has a live confTLS_SRV_OPTIONS define containing `V`
  *  (sendmail then never asks for a client certificate). Debian's update_tlsm4 writes
  *  "define(`confTLS_SRV_OPTIONS', `V')dnl   # <= EDIT". */

@@ -1,5 +1,7 @@
 // Steps every sendmail host shares: is sendmail there, and the two handlers (rebuild, reload).
 import type { Handler, HostHandle, Task } from '../../lib/types.js';
+import { CF_OPTIONS_PROBE } from './tls-files.js';
+import { CF_ERRORS_MARKER, classifyBuildOutput, parseSafeMakeReport } from './build-output.js';
 import { ACCESS, ACCESS_DB, MTA_PID, SENDMAIL_BIN, SENDMAIL_CF, SENDMAIL_MC, SERVER_CERT, UPDATE_TLS } from './paths.js';
 
 export const REBUILD = 'rebuild the configuration (make -C /etc/mail)';
@@ -11,6 +13,8 @@ export const sendmailProbes: Record<string, string> = {
   // a run killed between an edit and the rebuild leaves sendmail.cf or access.db older than its source
   stale: `[ ${SENDMAIL_MC} -nt ${SENDMAIL_CF} ] && echo cf; [ ${ACCESS} -nt ${ACCESS_DB} ] && echo db; ` +
     `[ -f ${MTA_PID} ] && { [ ${SENDMAIL_CF} -nt ${MTA_PID} ] || [ ${SERVER_CERT} -nt ${MTA_PID} ]; } && echo daemon; true`,
+  // which certificate/key/CA files and listeners the built sendmail.cf names (tls-files.ts)
+  cfOptions: CF_OPTIONS_PROBE,
 };
 
 export const sendmailInstalled: Task = {
@@ -45,18 +49,20 @@ const CF_ERRORS = '/etc/mail/sendmail.cf.errors';
 
 /**
  * make -C /etc/mail with a safety net. Debian's Makefile installs sendmail.cf even when m4 fails
- * (its errors go to sendmail.cf.errors), so success is: make exits 0 and left no errors file.
- * On failure the previous sendmail.cf is put back (sendmail keeps running it; nothing reloads).
+ * (m4's messages go to sendmail.cf.errors) and ignores makemap's exit code, so make's exit code says
+ * little. A clean build (exit 0, no sendmail.cf.errors, no makemap message) ends here. Otherwise the
+ * script keeps the previous sendmail.cf aside, prints `rc=N`, make's output and sendmail.cf.errors,
+ * and exits 3: the handler sorts the messages (build-output.ts) and then either puts the previous
+ * sendmail.cf back (RESTORE_CF: an error) or drops it (DROP_LAST_GOOD: only warnings).
  */
 export const SAFE_MAKE =
   `cp -p ${SENDMAIL_CF} ${LAST_GOOD_CF} 2>/dev/null; rm -f ${CF_ERRORS}\n` +
   `out=$(make -C /etc/mail 2>&1); rc=$?\n` +
-  `if [ $rc -ne 0 ] || [ -s ${CF_ERRORS} ]; then\n` +
-  `  printf '%s\\n' "$out" >&2; [ -s ${CF_ERRORS} ] && cat ${CF_ERRORS} >&2\n` +
-  `  if [ -f ${LAST_GOOD_CF} ]; then mv -f ${LAST_GOOD_CF} ${SENDMAIL_CF}; fi\n` +
-  `  exit 1\n` +
-  `fi\n` +
-  `rm -f ${LAST_GOOD_CF}\n`;
+  `if [ $rc -eq 0 ] && [ ! -s ${CF_ERRORS} ] && ! printf '%s\\n' "$out" | grep -q 'makemap:'; then rm -f ${LAST_GOOD_CF}; exit 0; fi\n` +
+  `printf 'rc=%s\\n%s\\n%s\\n' "$rc" "$out" '${CF_ERRORS_MARKER}'; cat ${CF_ERRORS} 2>/dev/null\n` +
+  `exit 3\n`;
+export const RESTORE_CF = `if [ -f ${LAST_GOOD_CF} ]; then mv -f ${LAST_GOOD_CF} ${SENDMAIL_CF}; fi`;
+export const DROP_LAST_GOOD = `rm -f ${LAST_GOOD_CF}`;
 
 /** The lines of make/m4 output worth showing: sendmail's own error text. */
 export function makeErrors(stderr: string): string {
@@ -70,11 +76,20 @@ export const rebuild: Handler = {
   async run(h: HostHandle) {
     const r = await h.run({ script: SAFE_MAKE }, { changes: true, check: false, describe: 'make -C /etc/mail' });
     if (r.code === 0) return;
+    const report = r.code === 3 ? parseSafeMakeReport(r.stdout) : { makeExit: r.code, makeOutput: r.stdout + r.stderr, cfErrors: '' };
+    const verdict = classifyBuildOutput(report);
+    if (verdict.errors.length === 0) {
+      // m4's or makemap's warnings only: sendmail.cf is complete; keep it, say what they said
+      await h.run({ script: DROP_LAST_GOOD }, { check: false, describe: 'keep the new sendmail.cf' });
+      for (const w of verdict.warnings) h.warn(`make -C /etc/mail on ${h.name}: ${w}`);
+      return;
+    }
+    await h.run({ script: RESTORE_CF }, { check: false, describe: 'put the previous sendmail.cf back' });
     const restored = await h.rollback();
-    // access.db from the restored access file; sendmail.cf was put back by SAFE_MAKE itself
+    // access.db from the restored access file; sendmail.cf was put back above
     if (restored.includes(ACCESS)) await h.run(['make', '-C', '/etc/mail', ACCESS_DB], { check: false, describe: 'make -C /etc/mail access.db' });
     throw new Error(
-      `make -C /etc/mail failed on ${h.name}: ${makeErrors(r.stderr)}; ` +
+      `make -C /etc/mail failed on ${h.name}: ${verdict.errors.slice(0, 6).join(' | ')}; ` +
         (restored.length ? `restored ${restored.join(', ')} from their backups and ` : '') +
         `kept the previous sendmail.cf; sendmail still runs the last good configuration`,
     );

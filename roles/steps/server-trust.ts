@@ -34,6 +34,7 @@ import { editSendmailMc, serverNames } from './mc-tasks.js';
 import { ensureAccessDb, smartHost, smartHostName } from './sendmail-mc.js';
 import { laptopServer } from './server-of.js';
 import { tlsMode } from './tls-mode.js';
+import { presented, sendmailUses, serverUses } from './tls-files.js';
 import { SERVER_ISSUER_ID } from './access.js';
 
 /** The marker id of the laptop's `TLS_Srv:` line. */
@@ -64,9 +65,9 @@ export function tlsSrvLine(name: string, serverCertPem: string): string {
 }
 
 /** The one-line reason shared-key mode is refused for a certificate that is not self-signed. */
-export function notSelfSignedReason(host: string): string {
+export function notSelfSignedReason(host: string, certPath = SERVER_CERT): string {
   return (
-    `${host}: ${SERVER_CERT} is not self-signed (a CA issued it), so CERTISSUER:<its issuer> RELAY would let every ` +
+    `${host}: ${certPath} is not self-signed (a CA issued it), so CERTISSUER:<its issuer> RELAY would let every ` +
     `certificate of that CA relay and shared-key mode would copy the CA-issued key to laptops: refused; ` +
     `set tls_mode: per-laptop for ${host} (keeps this certificate, relays by CERTSUBJECT per laptop)`
   );
@@ -153,8 +154,10 @@ export function unsafeIssuerLines(accessText: string | undefined, serverCertPem:
 export const sharedKeyNeedsSelfSignedCert: Task = {
   name: "the server's certificate is its own, self-signed (shared-key mode)",
   async run(h) {
-    if (tlsMode(h.vars, h.name) === 'per-laptop') return;
-    const [cert, access] = await h.files([SERVER_CERT, ACCESS]);
+    if (tlsMode(h.vars, h.name) === 'per-laptop') return h.skip('per-laptop mode: laptops get certificates from the laptop CA');
+    // the certificate sendmail presents (sendmail.cf's ServerCertFile), not Debian's by assumption
+    const certPath = presented(await sendmailUses(h, 'server')).cert;
+    const [cert, access] = await h.files([certPath, ACCESS]);
     if (!cert.exists || !cert.content) return; // certificatesExist makes it, or says why not
     const pem = cert.content.toString('utf8');
     try {
@@ -173,7 +176,7 @@ export const sharedKeyNeedsSelfSignedCert: Task = {
     for (const u of unsafeIssuerLines(removeAccessEntry(text, SERVER_ISSUER_ID), pem)) {
       h.warn(`${ACCESS}:${u.lineNumber} lets every certificate of that issuer relay (not ours, left alone): ${u.line}`);
     }
-    throw new Error(notSelfSignedReason(h.name));
+    throw new Error(notSelfSignedReason(h.name, certPath));
   },
 };
 
@@ -193,13 +196,15 @@ export const laptopRequiresVerifiedServer: Task = {
       h.warn(`${REQUIRE_VAR} is false for ${h.name}: its sendmail hands mail to whatever answers for its smart host's name, verified or not`);
       return;
     }
-    const [scert] = await server.files([SERVER_CERT]);
+    // the certificate the server's sendmail presents (its sendmail.cf), the one the laptop will see
+    const certPath = presented(await serverUses(server)).cert;
+    const [scert] = await server.files([certPath]);
     if (!scert.exists || !scert.content) {
-      if (h.checkMode) return h.changed(`add the TLS_Srv rule once ${server.name} has ${SERVER_CERT}`);
-      throw new Error(`${server.name} has no ${SERVER_CERT}: deploy the server first (npm run deploy -- --host ${server.name})`);
+      if (h.checkMode) return h.changed(`add the TLS_Srv rule once ${server.name} has ${certPath}`);
+      throw new Error(`${server.name} has no ${certPath}: deploy the server first (npm run deploy -- --host ${server.name})`);
     }
     const pem = scert.content.toString('utf8');
-    if (tlsMode(server.vars, server.name) !== 'per-laptop' && !isSelfSigned(pem)) throw new Error(notSelfSignedReason(server.name));
+    if (tlsMode(server.vars, server.name) !== 'per-laptop' && !isSelfSigned(pem)) throw new Error(notSelfSignedReason(server.name, certPath));
     const [mc] = await h.files([SENDMAIL_MC]);
     const current = mc.exists && mc.content ? smartHost(mc.content.toString('utf8')) : undefined;
     if (!current) {

@@ -46,6 +46,11 @@ export interface ServerStatusInput {
   bundleText?: string;
   expectedBundle?: string;
   now?: Date;
+  /** the certificate file sendmail presents (sendmail.cf's ServerCertFile) */
+  certPath?: string;
+  /** where laptops connect (sendmail.cf's DaemonPortOptions), or why they cannot */
+  listener?: string;
+  listenerProblem?: string;
 }
 
 export interface ServerStatus {
@@ -59,6 +64,8 @@ export interface ServerStatus {
   bundleCurrent: boolean | null;
   /** access lines that let others than the paired laptops relay (CERTISSUER:<not our own> RELAY) */
   unsafe: string[];
+  /** the listener laptops use (address:port), null when none is reachable, undefined when not known */
+  listener?: string | null;
   problems: string[];
 }
 
@@ -74,7 +81,8 @@ function serverIssuerLine(serverCertPem: string | undefined): string | undefined
 export function serverStatus(i: ServerStatusInput): ServerStatus {
   const now = i.now ?? new Date();
   const problems: string[] = [];
-  const cert = certSummary('sendmail-server.crt', i.serverCertPem, now);
+  const cert = certSummary(i.certPath ?? 'sendmail-server.crt', i.serverCertPem, now);
+  if (i.listenerProblem) problems.push(i.listenerProblem);
   if (!cert) problems.push('no server certificate');
   else if ('error' in cert) problems.push(`server certificate unreadable: ${cert.error}`);
   else if (cert.expiry !== 'valid') problems.push(`server certificate ${cert.expiry} (${cert.notAfter.slice(0, 10)})`);
@@ -103,7 +111,8 @@ export function serverStatus(i: ServerStatusInput): ServerStatus {
     bundleCurrent = i.expectedBundle !== undefined && i.bundleText === i.expectedBundle;
     if (!bundleCurrent) problems.push('the confCACERT bundle does not hold the current server certificate and laptop CA');
   }
-  return { role: 'server', mode: i.mode, cert, laptopCa, accessLine: accessOk, bundleCurrent, unsafe, problems };
+  const listener = i.listenerProblem ? null : i.listener;
+  return { role: 'server', mode: i.mode, cert, laptopCa, accessLine: accessOk, bundleCurrent, unsafe, ...(listener !== undefined ? { listener } : {}), problems };
 }
 
 export interface LaptopStatusInput {
@@ -215,6 +224,7 @@ export function renderStatus(hosts: Array<[string, HostStatus]>, color = false):
         t.state === 'current' ? green('yes') : t.state === 'opted-out' ? `no (${'laptop_requires_verified_server'}: false)` : red(t.state === 'missing' ? 'NO' : t.state.toUpperCase());
       out.push(`  hands mail only to its verified server: ${word}${t.line && t.state !== 'opted-out' ? `\n    rule        ${t.line.replace(/\t/, ' ')}` : ''}`);
     }
+    if (s.role === 'server' && s.listener !== undefined) out.push(`  laptops connect to ${s.listener ?? red('NOTHING REACHABLE')}`);
     for (const p of s.problems) out.push(`  ${red('!')} ${p}`);
     out.push('');
   }

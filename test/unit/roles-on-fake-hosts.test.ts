@@ -26,6 +26,20 @@ function debianCert(fqdn: string): { cert: string; key: string } {
 }
 
 const INSTALLED = { installed: 'sendmail\nupdate_tls\nmake\nm4' };
+/** What m4 on Debian's sendmail.mc with starttls.m4 gives for the options sendmail's TLS uses. */
+const DEBIAN_CF_OPTIONS = [
+  'O DaemonPortOptions=Family=inet,  Name=MTA-v4, Port=smtp, Addr=0.0.0.0',
+  'O DaemonPortOptions=Family=inet,  Name=MSP-v4, Port=submission, M=Ea, Addr=127.0.0.1',
+  'O CACertPath=/etc/ssl/certs',
+  'O CACertFile=/etc/mail/tls/sendmail-server.crt',
+  'O ServerCertFile=/etc/mail/tls/sendmail-server.crt',
+  'O ServerKeyFile=/etc/mail/tls/sendmail-common.key',
+  'O ClientCertFile=/etc/mail/tls/sendmail-client.crt',
+  'O ClientKeyFile=/etc/mail/tls/sendmail-common.key',
+].join('\n');
+/** A Debian host's answers: m4 (read only, to learn the TLS files) prints Debian's options; the rest succeeds. */
+const debianRun = (_s: string, describe: string | undefined) =>
+  describe?.startsWith('m4 ') ? { code: 0, stdout: DEBIAN_CF_OPTIONS + '\n', stderr: '' } : { code: 0, stdout: '', stderr: '' };
 const SERVER_TLS = debianCert('mail.example.org');
 
 function debianServer(): FakeHost {
@@ -34,7 +48,7 @@ function debianServer(): FakeHost {
     [ACCESS]: fixture('access.debian12'),
     [SERVER_CERT]: { content: SERVER_TLS.cert, group: 'smmsp' },
     [COMMON_KEY]: { content: SERVER_TLS.key, mode: 0o640, group: 'smmsp' },
-  }, INSTALLED);
+  }, { ...INSTALLED, cfOptions: DEBIAN_CF_OPTIONS }, debianRun);
 }
 function debianLaptop(name: string): FakeHost {
   const own = debianCert(`${name}.example.org`);
@@ -43,7 +57,7 @@ function debianLaptop(name: string): FakeHost {
     [SERVER_CERT]: { content: own.cert, group: 'smmsp' },
     [CLIENT_CERT]: { content: own.cert, group: 'smmsp' },
     [COMMON_KEY]: { content: own.key, mode: 0o640, group: 'smmsp' },
-  }, INSTALLED);
+  }, INSTALLED, debianRun);
 }
 const statusOf = (lines: Array<{ host: string; task: string; status: string }>, host: string, task: RegExp) => lines.find((l) => l.host === host && task.test(l.task))?.status;
 
@@ -55,7 +69,7 @@ test('server role on a fresh Debian 12 server: edits, one rebuild and one reload
   assert.match(srv.text(SENDMAIL_MC)!, /^include\(`\/etc\/mail\/tls\/starttls\.m4'\)dnl$/m);
   assert.match(srv.text(SENDMAIL_MC)!, /^define\(`confTLS_SRV_OPTIONS', `'\)dnl$/m);
   assert.match(srv.text(ACCESS)!, /^CERTISSUER:\/O=Sendmail\/OU=Sendmail\+20Server\/CN=mail\.example\.org\/emailAddress=admin@mail\.example\.org\tRELAY$/m);
-  assert.deepEqual(srv.commands, ['make -C /etc/mail', '/etc/init.d/sendmail reload']);
+  assert.deepEqual(srv.commands.filter((c) => !c.startsWith('m4 ')), ['make -C /etc/mail', '/etc/init.d/sendmail reload']);
   assert.equal(statusOf(r.lines, 'mailserver', /laptop CA exists/), 'skipped');
   assert.equal(st.skipped, r.lines.filter((l) => l.status === 'skipped').length);
   assert.ok(st.skipped >= 1);
@@ -128,7 +142,7 @@ test('a failed make rolls back every file the run wrote on that host', async () 
   const srv = debianServer();
   const mc = srv.text(SENDMAIL_MC);
   const access = srv.text(ACCESS);
-  srv.onRun = (_s, d) => (d === 'make -C /etc/mail' ? { code: 1, stdout: '', stderr: 'm4: sendmail.mc:12: ERROR: end of file in string' } : { code: 0, stdout: '', stderr: '' });
+  srv.onRun = (sc, d) => (d === 'make -C /etc/mail' ? { code: 1, stdout: '', stderr: 'm4: sendmail.mc:12: ERROR: end of file in string' } : debianRun(sc, d));
   const r = await playOnFakes([[{ host: srv, role: serverRole }]]);
   assert.equal(r.stats.get('mailserver')!.failed, 1);
   assert.match(r.lines.find((l) => l.status === 'failed')!.error!, /make -C \/etc\/mail failed on mailserver: .*end of file in string/);
