@@ -4,23 +4,23 @@
 //      sendmail-common.key; root:smmsp, 0644 / 0640)
 //      (per-laptop mode instead: the laptop's own key, made on it, a certificate signed by the
 //      server's laptop CA, a copy of the server's certificate, and defines naming them; the
-//      server's key must not stay on the laptop; see steps/per-laptop.ts)
+//      server's key must not stay on the laptop; see tasks/per-laptop.ts)
 //   3. include(`/etc/mail/tls/starttls.m4') in sendmail.mc
 //   4. the laptop's SMART_HOST is its server (a warning, or set with --set-smarthost)
 //   5. the laptop hands mail only to its verified server: TLS_Srv:<SMART_HOST> VERIFY+CS:..++CI:..
-//      in its access map (steps/server-trust.ts; laptop_requires_verified_server: false turns it off)
+//      in its access map (tasks/server-trust.ts; laptop_requires_verified_server: false turns it off)
 //   6. make -C /etc/mail and reload sendmail, once, when anything changed
 import type { HostHandle, Role } from '../lib/types.js';
-import { ACCESS, CLIENT_CERT, COMMON_KEY, SENDMAIL_MC, SERVER_CERT } from './steps/paths.js';
-import { laptopRequiresVerifiedServer } from './steps/server-trust.js';
-import { configurationIsCurrent, rebuild, reload, sendmailInstalled, sendmailProbes } from './steps/sendmail.js';
-import { copyServerCertificate } from './steps/certs.js';
-import { includeStarttls, smartHostTask } from './steps/mc-tasks.js';
-import { laptopServer } from './steps/server-of.js';
-import { certInfo } from './steps/dn.js';
-import { laptopTlsFilesServed, presented, serverUses } from './steps/tls-files.js';
-import { laptopHasServerCertificate, laptopOwnCertificate, laptopUsesOwnCertificate, perLaptopClientProbes, serverKeyNotOnLaptop } from './steps/per-laptop.js';
-import { LAPTOP_CLIENT_CERT, LAPTOP_CLIENT_KEY, RELAY_SERVER_CERT } from './steps/laptop-ca.js';
+import { ACCESS, CLIENT_CERT, COMMON_KEY, SENDMAIL_MC, SERVER_CERT } from './paths.js';
+import { laptopRequiresVerifiedServer } from './tasks/server-trust.js';
+import { configurationIsCurrent, rebuild, reload, sendmailInstalled, sendmailProbes } from './tasks/sendmail.js';
+import { copyServerCertificate } from './tasks/certs.js';
+import { includeStarttls, smartHostTask } from './tasks/mc-tasks.js';
+import { laptopServer } from './tasks/server-of.js';
+import { certInfo } from './text/dn.js';
+import { laptopTlsFilesServed, presented, serverUses } from './tasks/tls-files.js';
+import { laptopHasServerCertificate, laptopOwnCertificate, laptopUsesOwnCertificate, perLaptopClientProbes, serverKeyNotOnLaptop } from './tasks/per-laptop.js';
+import { LAPTOP_CLIENT_CERT, LAPTOP_CLIENT_KEY, RELAY_SERVER_CERT } from './pki/laptop-ca.js';
 
 /** The server's host name as its certificate names it (CN), for the SMART_HOST check. */
 async function serverFqdn(h: HostHandle): Promise<string | undefined> {

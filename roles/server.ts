@@ -2,25 +2,25 @@
 //   1. sendmail is installed; the certificate and key sendmail uses (sendmail.cf, or m4 on the
 //      sendmail.mc this run writes) can be served, else a refusal before any change;
 //      the certificates exist (update_tls, or update_tls new on request);
-//      shared-key mode only with the server's own self-signed certificate (steps/server-trust.ts)
+//      shared-key mode only with the server's own self-signed certificate (tasks/server-trust.ts)
 //   2. include(`/etc/mail/tls/starttls.m4') in sendmail.mc
 //   3. the server asks for client certificates (no V in confTLS_SRV_OPTIONS)
 //   4. FEATURE(`access_db') is on
 //   5. CERTISSUER:<issuer of the server's certificate> RELAY in /etc/mail/access
 //      (per-laptop mode instead: the laptop CA, the confCACERT bundle, CERTISSUER:<CA> SUBJECT and
-//      CERTSUBJECT:<laptop> RELAY per paired laptop; see steps/per-laptop.ts)
+//      CERTSUBJECT:<laptop> RELAY per paired laptop; see tasks/per-laptop.ts)
 //   6. laptops can reach it (a warning when it listens on 127.0.0.1 only)
 //   7. make -C /etc/mail and reload sendmail, once, when anything changed
 import type { Role } from '../lib/types.js';
-import { ACCESS, COMMON_KEY, SENDMAIL_CONF, SENDMAIL_MC, SERVER_CERT } from './steps/paths.js';
-import { configurationIsCurrent, rebuild, reload, sendmailInstalled, sendmailProbes } from './steps/sendmail.js';
-import { certificatesExist } from './steps/update-tls.js';
-import { accessDbFeature, askForClientCertificates, includeStarttls, warnLoopbackOnly } from './steps/mc-tasks.js';
-import { accessLetsIssuerRelay } from './steps/access.js';
-import { serverTlsFilesServed } from './steps/tls-files.js';
-import { accessForLaptops, laptopCaExists, serverTrustsLaptopCa } from './steps/per-laptop.js';
-import { LAPTOP_CA_CERT, LAPTOP_CA_KEY, RELAY_CA_BUNDLE } from './steps/laptop-ca.js';
-import { sharedKeyNeedsSelfSignedCert } from './steps/server-trust.js';
+import { ACCESS, COMMON_KEY, SENDMAIL_CONF, SENDMAIL_MC, SERVER_CERT } from './paths.js';
+import { configurationIsCurrent, rebuild, reload, sendmailInstalled, sendmailProbes } from './tasks/sendmail.js';
+import { certificatesExist } from './tasks/update-tls.js';
+import { accessDbFeature, askForClientCertificates, includeStarttls, warnLoopbackOnly } from './tasks/mc-tasks.js';
+import { accessLetsIssuerRelay } from './tasks/access.js';
+import { serverTlsFilesServed } from './tasks/tls-files.js';
+import { accessForLaptops, laptopCaExists, serverTrustsLaptopCa } from './tasks/per-laptop.js';
+import { LAPTOP_CA_CERT, LAPTOP_CA_KEY, RELAY_CA_BUNDLE } from './pki/laptop-ca.js';
+import { sharedKeyNeedsSelfSignedCert } from './tasks/server-trust.js';
 
 export const serverRole: Role = {
   name: 'server',

@@ -1,16 +1,16 @@
 // `status`: read-only roles. Each host's one task reads what it presents (and, for a laptop, what
 // its server trusts, as a peer) and records the verdict with h.facts(); nothing is written.
 import type { Role } from '../lib/types.js';
-import { ACCESS, CLIENT_CERT, COMMON_KEY, SENDMAIL_MC, SERVER_CERT } from './steps/paths.js';
-import { judgeServerTrust, requiresVerifiedServer } from './steps/server-trust.js';
-import { smartHost } from './steps/sendmail-mc.js';
-import { LAPTOP_CA_CERT, LAPTOP_CLIENT_CERT, LAPTOP_CLIENT_KEY, RELAY_CA_BUNDLE, RELAY_SERVER_CERT, caBundle } from './steps/laptop-ca.js';
-import { laptopCommonName, tlsMode } from './steps/tls-mode.js';
-import { laptopStatus, serverStatus } from './steps/status.js';
-import { laptopServer } from './steps/server-of.js';
-import { perLaptopClientProbes } from './steps/per-laptop.js';
-import { CF_OPTIONS_PROBE, presented as presentedBy, serverUses } from './steps/tls-files.js';
-import { cfOptions, describeListener, listeners, reachability, tlsFiles, DEBIAN_TLS_FILES } from './steps/sendmail-cf.js';
+import { ACCESS, CLIENT_CERT, COMMON_KEY, SENDMAIL_MC, SERVER_CERT } from './paths.js';
+import { judgeServerTrust, requiresVerifiedServer } from './text/trust.js';
+import { smartHost } from './text/sendmail-mc.js';
+import { LAPTOP_CA_CERT, LAPTOP_CLIENT_CERT, LAPTOP_CLIENT_KEY, RELAY_CA_BUNDLE, RELAY_SERVER_CERT, caBundle } from './pki/laptop-ca.js';
+import { laptopCommonName, tlsMode } from './text/tls-mode.js';
+import { laptopStatus, serverStatus } from './text/status.js';
+import { laptopServer } from './tasks/server-of.js';
+import { perLaptopClientProbes } from './tasks/per-laptop.js';
+import { CF_OPTIONS_PROBE, presented as presentedBy, serverUses } from './tasks/tls-files.js';
+import { cfOptions, describeListener, listeners, reachability, tlsFiles, DEBIAN_TLS_FILES } from './text/sendmail-cf.js';
 
 const text = (f: { exists: boolean; content?: Buffer }) => (f.exists && f.content ? f.content.toString('utf8') : undefined);
 const sha = (f: { exists: boolean; sha256?: string }) => (f.exists ? f.sha256 : undefined);

@@ -2,15 +2,15 @@
 // rebuilds access.db and sendmail reopens it, no reload), and the laptop loses its certificate
 // and the defines naming it (when it can be reached).
 import type { Role, Task } from '../lib/types.js';
-import { ACCESS, SENDMAIL_MC, SERVER_CERT } from './steps/paths.js';
-import { configurationIsCurrent, rebuild, reload, RELOAD, sendmailInstalled, sendmailProbes } from './steps/sendmail.js';
-import { findAccessEntry, removeAccessEntry } from './steps/access-file.js';
-import { laptopEntryId, pairingsFor } from './steps/tls-mode.js';
-import { LAPTOP_DEFINES, UNPAIR_OPTION } from './steps/per-laptop.js';
-import { LAPTOP_CA_CERT, LAPTOP_CLIENT_CERT } from './steps/laptop-ca.js';
-import { REBUILD } from './steps/sendmail.js';
-import { editSendmailMc } from './steps/mc-tasks.js';
-import { removeDefine } from './steps/sendmail-mc.js';
+import { ACCESS, SENDMAIL_MC, SERVER_CERT } from './paths.js';
+import { configurationIsCurrent, rebuild, reload, RELOAD, sendmailInstalled, sendmailProbes } from './tasks/sendmail.js';
+import { findAccessEntry, removeAccessEntry } from './text/access-file.js';
+import { laptopEntryId, pairingsFor } from './text/tls-mode.js';
+import { LAPTOP_DEFINES, UNPAIR_OPTION } from './tasks/per-laptop.js';
+import { LAPTOP_CA_CERT, LAPTOP_CLIENT_CERT } from './pki/laptop-ca.js';
+import { REBUILD } from './tasks/sendmail.js';
+import { editSendmailMc } from './tasks/mc-tasks.js';
+import { removeDefine } from './text/sendmail-mc.js';
 
 const forgetLaptops: Task = {
   name: "the access map no longer lets the unpaired laptops relay",

@@ -3,13 +3,13 @@
 // laptop's sendmail presents, EHLO, MAIL FROM, RCPT TO an outside address, then RSET and QUIT.
 // The task fails (exit 2) when the server does not accept the recipient (e.g. Relaying denied).
 import type { HostHandle, Role, Task } from '../lib/types.js';
-import { ACCESS, SENDMAIL_CF, SENDMAIL_MC, SERVER_CERT } from './steps/paths.js';
-import { judgeServerTrust, requiresVerifiedServer, REQUIRE_VAR } from './steps/server-trust.js';
-import { smartHost } from './steps/sendmail-mc.js';
-import { laptopServer } from './steps/server-of.js';
-import { certInfo } from './steps/dn.js';
-import { serverNames } from './steps/mc-tasks.js';
-import { PROBE_SCRIPT, cfSmartHost, clientTlsFiles, parseProbe, probeVerdict } from './steps/smtp-probe.js';
+import { ACCESS, SENDMAIL_CF, SENDMAIL_MC, SERVER_CERT } from './paths.js';
+import { judgeServerTrust, requiresVerifiedServer, REQUIRE_VAR } from './text/trust.js';
+import { smartHost } from './text/sendmail-mc.js';
+import { laptopServer } from './tasks/server-of.js';
+import { certInfo } from './text/dn.js';
+import { serverNames } from './tasks/mc-tasks.js';
+import { PROBE_SCRIPT, cfSmartHost, clientTlsFiles, parseProbe, probeVerdict } from './text/smtp-probe.js';
 
 export const DEFAULT_RCPT = 'someone@example.net';
 const SMTP_PORT = 25;

@@ -5,7 +5,7 @@ import { resolveHostSelection, type InventoryHost } from '../lib/inventory.js';
 import { serverRole } from '../roles/server.js';
 import { clientRole } from '../roles/client.js';
 import { pairingsOf, serverModes } from './pairing.js';
-import { PAIR_OPTION } from '../roles/steps/per-laptop.js';
+import { PAIR_OPTION } from '../roles/tasks/per-laptop.js';
 
 const HELP = `usage: npm run deploy -- [--host NAME]... [options]
 Applies the role of each host's group: the server role to hosts in ${GROUPS.servers}, the client

@@ -5,7 +5,7 @@ import { resolveHostSelection } from '../lib/inventory.js';
 import { serverRole } from '../roles/server.js';
 import { clientRole } from '../roles/client.js';
 import { pairingsOf, serverModes } from './pairing.js';
-import { PAIR_OPTION } from '../roles/steps/per-laptop.js';
+import { PAIR_OPTION } from '../roles/tasks/per-laptop.js';
 
 const HELP = `usage: npm run pair -- LAPTOP... | --all [options]
 Pairs laptops with their server: deploys the server side (the server role), then gives each laptop

@@ -5,7 +5,7 @@
 import { COMMON_HELP, GROUPS, groupOf, loadEnv, loadInventory, main, parseFlags, planFor, play, serverOfLaptop } from './cli.js';
 import { resolveHostSelection, type InventoryHost } from '../lib/inventory.js';
 import { laptopStatusRole, serverStatusRole, STATUS_TASK } from '../roles/status.js';
-import { renderStatus, statusExitCode, type HostStatus } from '../roles/steps/status.js';
+import { renderStatus, statusExitCode, type HostStatus } from '../roles/text/status.js';
 import { serverModes } from './pairing.js';
 
 const HELP = `usage: npm run status -- [--host NAME]... [--json] [options]

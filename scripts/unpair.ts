@@ -11,7 +11,7 @@ import { serverRole } from '../roles/server.js';
 import { clientRole } from '../roles/client.js';
 import { laptopUnpairRole, serverUnpairRole } from '../roles/unpair.js';
 import { pairingsOf, serverModes } from './pairing.js';
-import { UNPAIR_OPTION } from '../roles/steps/per-laptop.js';
+import { UNPAIR_OPTION } from '../roles/tasks/per-laptop.js';
 import type { HostPlan } from '../lib/play.js';
 
 const HELP = `usage: npm run unpair -- LAPTOP... [--regenerate-and-repair] [options]

@@ -4,7 +4,7 @@ import { COMMON_HELP, GROUPS, loadEnv, loadInventory, main, parseFlags, planFor,
 import { resolveHostSelection } from '../lib/inventory.js';
 import { verifyRole, DEFAULT_RCPT } from '../roles/verify.js';
 import { serverRole } from '../roles/server.js';
-import { checkMailAddress } from '../roles/steps/smtp-probe.js';
+import { checkMailAddress } from '../roles/text/smtp-probe.js';
 import { laptopTrustVars } from './pairing.js';
 
 const HELP = `usage: npm run verify -- LAPTOP... | --all [--rcpt ADDRESS] [options]

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync, readFileSync, readdirSync, statSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
-import { xtext } from '../../roles/steps/dn.js';
+import { xtext } from '../../roles/text/dn.js';
 import { requireLab, labUp, labReset, hostRoot, hostAddress, hostExec, labPaths } from './helpers.js';
 import { tool, recap, etcMailSums, toolKilledAt } from './tool.js';
 

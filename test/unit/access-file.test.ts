@@ -1,4 +1,4 @@
-// Unit tests for roles/steps/access-file.ts: pure edits of /etc/mail/access.
+// Unit tests for roles/text/access-file.ts: pure edits of /etc/mail/access.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import {
   findAccessEntry,
   parseAccessLine,
   removeAccessEntry,
-} from '../../roles/steps/access-file.js';
+} from '../../roles/text/access-file.js';
 
 // Tests run from dist/test/unit; the fixtures stay in the source tree.
 const fixture = (name: string) => readFileSync(new URL(`../../../test/unit/fixtures/${name}`, import.meta.url), 'utf8');

@@ -3,7 +3,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { classifyBuildOutput, isM4Warning, isMakemapWarning, parseSafeMakeReport } from '../../roles/steps/build-output.js';
+import { classifyBuildOutput, isM4Warning, isMakemapWarning, parseSafeMakeReport } from '../../roles/text/build-output.js';
 
 const path = (name: string) => new URL(`../../../test/unit/fixtures/build/${name}.txt`, import.meta.url);
 const report = (name: string) => parseSafeMakeReport(readFileSync(path(name), 'utf8'));

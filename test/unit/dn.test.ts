@@ -1,4 +1,4 @@
-// Unit tests for roles/steps/dn.ts: the access-map key of a certificate, as sendmail computes it.
+// Unit tests for roles/text/dn.ts: the access-map key of a certificate, as sendmail computes it.
 // Besides the tables, a cross-check against the local `openssl` CLI: certificates made here (with
 // node-forge and with `openssl req`/`openssl x509 -req` like Debian's update_tls) are printed with
 // `openssl x509 -noout -issuer -nameopt compat`, which is X509_NAME_oneline() without a size limit.
@@ -16,7 +16,7 @@ import {
   opensslOneline,
   xtext,
   type DnEntry,
-} from '../../roles/steps/dn.js';
+} from '../../roles/text/dn.js';
 
 const UTF8 = forge.asn1.Type.UTF8;
 const BMP = forge.asn1.Type.BMPSTRING;

@@ -1,4 +1,4 @@
-// Unit tests for roles/steps/laptop-ca.ts: the laptop CA, signing laptops' CSRs, the confCACERT
+// Unit tests for roles/pki/laptop-ca.ts: the laptop CA, signing laptops' CSRs, the confCACERT
 // bundle and the per-laptop certificate state. Cross-checked with the local `openssl` CLI in a temp
 // dir: CSRs are made by the real `openssl req` (as on a laptop), issued certificates are checked
 // with `openssl verify` and printed with `openssl x509 -nameopt compat` (X509_NAME_oneline, what
@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
-import { certInfo, certIssuerKey, certSubjectKey, xtext, type DnEntry } from '../../roles/steps/dn.js';
+import { certInfo, certIssuerKey, certSubjectKey, xtext, type DnEntry } from '../../roles/text/dn.js';
 import {
   caBundle,
   certMatchesKey,
@@ -23,7 +23,7 @@ import {
   sameName,
   signLaptopCsr,
   type LaptopCertState,
-} from '../../roles/steps/laptop-ca.js';
+} from '../../roles/pki/laptop-ca.js';
 
 const DAY = 24 * 3600 * 1000;
 

@@ -7,9 +7,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import {
   STARTTLS_INCLUDE, ensureAccessDb, ensureDefineAfterInclude, ensureStarttlsInclude, ensureTlsSrvOptionsOverride, handTls, isLive,
   removeDefine, setSmartHost, smartHost,
-} from '../../roles/steps/sendmail-mc.js';
-import { cfOptions, describeListener, listeners, plannedMc, reachability, tlsFiles, DEBIAN_TLS_FILES } from '../../roles/steps/sendmail-cf.js';
-import { classifyBuildOutput } from '../../roles/steps/build-output.js';
+} from '../../roles/text/sendmail-mc.js';
+import { cfOptions, describeListener, listeners, plannedMc, reachability, tlsFiles, DEBIAN_TLS_FILES } from '../../roles/text/sendmail-cf.js';
+import { classifyBuildOutput } from '../../roles/text/build-output.js';
 import { buildCf, m4Unavailable } from './m4-build.js';
 import { ensureRootfs } from '../../lab/rootfs.js';
 

@@ -1,4 +1,4 @@
-// Unit tests for the pure parts of per-laptop mode that roles/steps/per-laptop.ts and status use:
+// Unit tests for the pure parts of per-laptop mode that roles/tasks/per-laptop.ts and status use:
 // tls-mode.ts (mode, names, access lines, CSR argv, expiry), access-file.ts accessEntryIds, status.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { accessEntryIds, ensureAccessEntry } from '../../roles/steps/access-file.js';
-import { laptopSubject, makeLaptopCa, signLaptopCsr } from '../../roles/steps/laptop-ca.js';
+import { accessEntryIds, ensureAccessEntry } from '../../roles/text/access-file.js';
+import { laptopSubject, makeLaptopCa, signLaptopCsr } from '../../roles/pki/laptop-ca.js';
 import {
   expiryOf,
   laptopAccessLine,
@@ -16,8 +16,8 @@ import {
   laptopCsrFromKeyArgs,
   pairingsFor,
   tlsMode,
-} from '../../roles/steps/tls-mode.js';
-import { hasAccessLine, laptopStatus, renderStatus, serverStatus } from '../../roles/steps/status.js';
+} from '../../roles/text/tls-mode.js';
+import { hasAccessLine, laptopStatus, renderStatus, serverStatus } from '../../roles/text/status.js';
 
 const DAY = 86_400_000;
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { FakeHost, playOnFakes } from '../support/fake-host.js';
 import { serverRole } from '../../roles/server.js';
 import { clientRole } from '../../roles/client.js';
-import { ACCESS, CLIENT_CERT, COMMON_KEY, SENDMAIL_MC, SERVER_CERT } from '../../roles/steps/paths.js';
+import { ACCESS, CLIENT_CERT, COMMON_KEY, SENDMAIL_MC, SERVER_CERT } from '../../roles/paths.js';
 
 const fixture = (n: string) => readFileSync(new URL(`../../../test/unit/fixtures/${n}`, import.meta.url), 'utf8');
 

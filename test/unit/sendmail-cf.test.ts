@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cfOption, cfOptions, describeListener, isLoopback, listeners, reachability, tlsFiles, DEBIAN_TLS_FILES } from '../../roles/steps/sendmail-cf.js';
-import { laptopTlsProblems, pemHolds, serverTlsProblems } from '../../roles/steps/tls-files.js';
+import { cfOption, cfOptions, describeListener, isLoopback, listeners, reachability, tlsFiles, DEBIAN_TLS_FILES } from '../../roles/text/sendmail-cf.js';
+import { laptopTlsProblems, pemHolds, serverTlsProblems } from '../../roles/tasks/tls-files.js';
 
 // lines as Debian 12's m4 writes them (from a lab host's /etc/mail/sendmail.cf after deploy)
 const DEBIAN_CF = `# comment
@@ -124,7 +124,7 @@ test("laptopTlsProblems: shared-key needs Debian's client file names", () => {
 });
 
 test("the shared-key laptop plan drops exactly per-laptop mode's defines", async () => {
-  const { PER_LAPTOP_DEFINES } = await import('../../roles/steps/tls-files.js');
-  const { LAPTOP_DEFINES } = await import('../../roles/steps/per-laptop.js');
+  const { PER_LAPTOP_DEFINES } = await import('../../roles/tasks/tls-files.js');
+  const { LAPTOP_DEFINES } = await import('../../roles/tasks/per-laptop.js');
   assert.deepEqual(PER_LAPTOP_DEFINES, LAPTOP_DEFINES);
 });

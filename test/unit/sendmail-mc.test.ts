@@ -1,4 +1,4 @@
-// Unit tests for roles/steps/sendmail-mc.ts: pure edits of sendmail.mc and starttls.m4.
+// Unit tests for roles/text/sendmail-mc.ts: pure edits of sendmail.mc and starttls.m4.
 // Fixtures: sendmail.mc.debian12 and access.debian12 are Debian 12's files as installed;
 // starttls.m4.debian12 is the output of Debian 12's update_tlsm4 run on Debian's /etc/mail/databases
 // (only the header's host, date and paths normalised); sendmail.mc.local-config is an older-style
@@ -23,7 +23,7 @@ import {
   setSmartHost,
   smartHost,
   smartHostName,
-} from '../../roles/steps/sendmail-mc.js';
+} from '../../roles/text/sendmail-mc.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../../test/unit/fixtures/${name}`, import.meta.url), 'utf8');
 const deb12 = fixture('sendmail.mc.debian12');

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROBE_SCRIPT, cfSmartHost, checkMailAddress, clientTlsFiles, parseProbe, probeVerdict } from '../../roles/steps/smtp-probe.js';
+import { PROBE_SCRIPT, cfSmartHost, checkMailAddress, clientTlsFiles, parseProbe, probeVerdict } from '../../roles/text/smtp-probe.js';
 
 const CF_DEBIAN = `# comment
 DS[mailserver.lab.example]

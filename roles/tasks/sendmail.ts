@@ -1,8 +1,8 @@
 // Steps every sendmail host shares: is sendmail there, and the two handlers (rebuild, reload).
 import type { Handler, HostHandle, Task } from '../../lib/types.js';
 import { CF_OPTIONS_PROBE } from './tls-files.js';
-import { CF_ERRORS_MARKER, classifyBuildOutput, parseSafeMakeReport } from './build-output.js';
-import { ACCESS, ACCESS_DB, MTA_PID, SENDMAIL_BIN, SENDMAIL_CF, SENDMAIL_MC, SERVER_CERT, UPDATE_TLS } from './paths.js';
+import { CF_ERRORS_MARKER, classifyBuildOutput, parseSafeMakeReport } from '../text/build-output.js';
+import { ACCESS, ACCESS_DB, MTA_PID, SENDMAIL_BIN, SENDMAIL_CF, SENDMAIL_MC, SERVER_CERT, UPDATE_TLS } from '../paths.js';
 
 export const REBUILD = 'rebuild the configuration (make -C /etc/mail)';
 export const RELOAD = 'reload sendmail';

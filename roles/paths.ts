@@ -1,4 +1,5 @@
-// Where Debian 12's sendmail keeps what the how-to touches.
+// Where Debian's sendmail (12 and 13) keeps what the how-to touches, and where per-laptop mode puts
+// its own files. The only place the roles name a path on a host.
 export const MAIL_DIR = '/etc/mail';
 export const SENDMAIL_MC = '/etc/mail/sendmail.mc';
 export const SENDMAIL_CF = '/etc/mail/sendmail.cf';
@@ -13,3 +14,12 @@ export const COMMON_KEY = '/etc/mail/tls/sendmail-common.key';
 export const UPDATE_TLS = '/usr/share/sendmail/update_tls';
 export const SENDMAIL_BIN = '/usr/sbin/sendmail';
 export const MTA_PID = '/run/sendmail/mta/sendmail.pid';
+
+// per-laptop mode
+export const LAPTOP_CA_KEY = '/etc/mail/tls/laptop-ca.key';
+export const LAPTOP_CA_CERT = '/etc/mail/tls/laptop-ca.crt';
+export const RELAY_CA_BUNDLE = '/etc/mail/tls/relay-ca-bundle.crt';
+export const LAPTOP_CLIENT_KEY = '/etc/mail/tls/laptop-client.key';
+export const LAPTOP_CLIENT_CERT = '/etc/mail/tls/laptop-client.crt';
+/** On a laptop: a copy of the server's certificate, so the laptop verifies the server. */
+export const RELAY_SERVER_CERT = '/etc/mail/tls/relay-server.crt';

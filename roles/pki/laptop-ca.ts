@@ -16,15 +16,10 @@
 import type forgeNs from 'node-forge';
 import { forgeLazy as forge, forgeReader } from './forge.js';
 import { createHash, createPublicKey, verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto';
-import { entryBytes, nameEntries, opensslOneline, opensslShortName, type DnEntry } from './dn.js';
+import { entryBytes, nameEntries, opensslOneline, opensslShortName, type DnEntry } from '../text/dn.js';
 
-export const LAPTOP_CA_KEY = '/etc/mail/tls/laptop-ca.key';
-export const LAPTOP_CA_CERT = '/etc/mail/tls/laptop-ca.crt';
-export const RELAY_CA_BUNDLE = '/etc/mail/tls/relay-ca-bundle.crt';
-export const LAPTOP_CLIENT_KEY = '/etc/mail/tls/laptop-client.key';
-export const LAPTOP_CLIENT_CERT = '/etc/mail/tls/laptop-client.crt';
-/** On a laptop: a copy of the server's certificate, so the laptop verifies the server. */
-export const RELAY_SERVER_CERT = '/etc/mail/tls/relay-server.crt';
+export { LAPTOP_CA_KEY, LAPTOP_CA_CERT, RELAY_CA_BUNDLE, LAPTOP_CLIENT_KEY, LAPTOP_CLIENT_CERT, RELAY_SERVER_CERT } from '../paths.js';
+import { LAPTOP_CLIENT_KEY } from '../paths.js';
 
 /** A laptop certificate this close to its end (or closer) is 'expiring'. */
 export const EXPIRING_DAYS = 30;

@@ -10,12 +10,14 @@
 //   CERTSUBJECT line from the same var, in its own run, so it never needs the laptop to be up.
 import { accessLine } from './access-file.js';
 import { certSubjectKey, opensslOneline, xtext } from './dn.js';
-import { LAPTOP_CLIENT_KEY, laptopSubject, type SubjectName } from './laptop-ca.js';
+import { LAPTOP_CLIENT_KEY, laptopSubject, type SubjectName } from '../pki/laptop-ca.js';
 
 export const TLS_MODES = ['shared-key', 'per-laptop'] as const;
 export type TlsMode = (typeof TLS_MODES)[number];
 export const DEFAULT_TLS_MODE: TlsMode = 'shared-key';
 
+/** The marker id of the shared-key `CERTISSUER:<server's own certificate> RELAY` line. */
+export const SERVER_ISSUER_ID = 'server-issuer';
 /** The marker id of the `CERTISSUER:<laptop CA> SUBJECT` line. */
 export const LAPTOP_CA_ID = 'laptop-ca';
 /** Marker ids of per-laptop `CERTSUBJECT:<laptop> RELAY` lines start with this. */

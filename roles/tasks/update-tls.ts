@@ -1,9 +1,9 @@
 // The how-to's "recreating the certificates": run Debian's update_tls when the certificates are
 // missing, or `update_tls new` when the admin asks to regenerate them.
 import type { Task } from '../../lib/types.js';
-import { COMMON_KEY, SENDMAIL_CONF, SERVER_CERT, UPDATE_TLS } from './paths.js';
+import { COMMON_KEY, SENDMAIL_CONF, SERVER_CERT, UPDATE_TLS } from '../paths.js';
 import { REBUILD, RELOAD } from './sendmail.js';
-import { certInfo } from './dn.js';
+import { certInfo } from '../text/dn.js';
 
 /** Debian's update_tls does nothing unless HANDS_OFF="No" (the default) in sendmail.conf. */
 export function handsOff(sendmailConf: string): boolean {

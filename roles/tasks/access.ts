@@ -3,15 +3,16 @@
 // the issuer changed) is replaced, not duplicated. access.db is rebuilt by make; sendmail reopens
 // it by itself, so no reload is needed for this file alone.
 import type { HostHandle, Task } from '../../lib/types.js';
-import { accessLine, brokenHowtoLines, ensureAccessEntry } from './access-file.js';
-import { certIssuerKey, isSelfSigned } from './dn.js';
-import { notSelfSignedReason } from './server-trust.js';
-import { ACCESS } from './paths.js';
+import { accessLine, brokenHowtoLines, ensureAccessEntry } from '../text/access-file.js';
+import { certIssuerKey, isSelfSigned } from '../text/dn.js';
+import { notSelfSignedReason } from '../text/trust.js';
+import { ACCESS } from '../paths.js';
 import { REBUILD } from './sendmail.js';
-import { tlsMode } from './tls-mode.js';
+import { tlsMode } from '../text/tls-mode.js';
 import { presented, sendmailUses } from './tls-files.js';
 
-export const SERVER_ISSUER_ID = 'server-issuer';
+export { SERVER_ISSUER_ID } from '../text/tls-mode.js';
+import { SERVER_ISSUER_ID } from '../text/tls-mode.js';
 
 /** Make sure /etc/mail/access holds `line` under the tool's marker `id`. */
 export async function ensureAccessLine(h: HostHandle, id: string, line: string): Promise<void> {

@@ -1,4 +1,4 @@
-// Unit tests for roles/steps/server-trust.ts (the laptop's TLS_Srv rule, the server's unsafe
+// Unit tests for roles/text/trust.ts (the laptop TLS_Srv rule, the server unsafe
 // CERTISSUER lines) and dn.ts isSelfSigned, on certificates made here with the openssl CLI the way
 // Debian's update_tls makes them, and the way a CA issues them.
 import { test } from 'node:test';
@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { certInfo, isSelfSigned } from '../../roles/steps/dn.js';
+import { certInfo, isSelfSigned } from '../../roles/text/dn.js';
 import {
   judgeServerTrust,
   notSelfSignedReason,
@@ -16,8 +16,8 @@ import {
   tlsSrvRequirement,
   unsafeIssuerLines,
   SERVER_TLS_ID,
-} from '../../roles/steps/server-trust.js';
-import { MARKER_PREFIX } from '../../roles/steps/access-file.js';
+} from '../../roles/text/trust.js';
+import { MARKER_PREFIX } from '../../roles/text/access-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'str-trust-unit-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -116,7 +116,7 @@ test("unsafeIssuerLines: only the server's own self-signed issuer may RELAY", ()
 });
 
 test('statusExitCode: 5 unsafe first, then 4 unreachable, 2 failed, 6 stale, 7 expiring, else 0', async () => {
-  const { statusExitCode, serverStatus, laptopStatus } = await import('../../roles/steps/status.js');
+  const { statusExitCode, serverStatus, laptopStatus } = await import('../../roles/text/status.js');
   const pem = read('self.crt'); // valid for 30 days: "expiring"
   const own = 'CERTISSUER:/O=Sendmail/OU=Sendmail+20Server/CN=mail.example.org/emailAddress=admin@example.org\tRELAY';
   const okServer = serverStatus({ mode: 'shared-key', serverCertPem: pem, accessText: `${MARKER_PREFIX}server-issuer\n${own}\n` });

@@ -1,11 +1,11 @@
 // The how-to's sendmail.mc edits as tasks: each reads sendmail.mc, computes the new text with a
 // pure function from sendmail-mc.ts, and writes only when it differs.
 import type { HostHandle, Task } from '../../lib/types.js';
-import { SENDMAIL_MC } from './paths.js';
+import { SENDMAIL_MC } from '../paths.js';
 import { REBUILD, RELOAD } from './sendmail.js';
-import { ensureAccessDb, ensureStarttlsInclude, ensureTlsSrvOptionsOverride, handTls, removeVFromSrvOptions, setSmartHost, smartHost, smartHostName } from './sendmail-mc.js';
+import { ensureAccessDb, ensureStarttlsInclude, ensureTlsSrvOptionsOverride, handTls, removeVFromSrvOptions, setSmartHost, smartHost, smartHostName } from '../text/sendmail-mc.js';
 import { sendmailUses } from './tls-files.js';
-import { describeListener } from './sendmail-cf.js';
+import { describeListener } from '../text/sendmail-cf.js';
 
 /** Apply a pure edit to sendmail.mc; rebuild and reload when it changed the text. */
 export async function editSendmailMc(h: HostHandle, edit: (mc: string) => string): Promise<void> {

@@ -9,16 +9,16 @@
 // is not older than it, the option lines of sendmail.cf itself (gathered in the first round trip)
 // are used: a no-change run costs no extra round trip.
 import type { HostHandle, PeerHandle, Task } from '../../lib/types.js';
-import { certInfo } from './dn.js';
-import { SENDMAIL_CF, SENDMAIL_MC, STARTTLS_M4 } from './paths.js';
+import { certInfo } from '../text/dn.js';
+import { SENDMAIL_CF, SENDMAIL_MC, STARTTLS_M4 } from '../paths.js';
 import {
   DEBIAN_TLS_FILES, TLS_OPTIONS, cfOptions, tlsFiles, describeListener, listeners, plainPath, plannedMc, reachability, tlsFileLabel,
   type CfOption, type Reachability, type TlsFiles, type TlsFileRole,
-} from './sendmail-cf.js';
-import { tlsMode } from './tls-mode.js';
+} from '../text/sendmail-cf.js';
+import { tlsMode } from '../text/tls-mode.js';
 import { laptopServer } from './server-of.js';
-import { removeDefine } from './sendmail-mc.js';
-import { LAPTOP_CLIENT_CERT, LAPTOP_CLIENT_KEY, RELAY_SERVER_CERT } from './laptop-ca.js';
+import { removeDefine } from '../text/sendmail-mc.js';
+import { LAPTOP_CLIENT_CERT, LAPTOP_CLIENT_KEY, RELAY_SERVER_CERT } from '../pki/laptop-ca.js';
 
 /** The defines per-laptop mode puts after the include on a laptop (per-laptop.ts LAPTOP_DEFINES);
  *  shared-key mode removes them (laptopUsesOwnCertificate), so its plan does too. */

@@ -2,10 +2,10 @@
 // files, these functions judge them and print the table.
 import { findAccessEntry, accessLine } from './access-file.js';
 import { certInfo, certIssuerKey } from './dn.js';
-import { laptopCertState, laptopSubject, type LaptopCertState } from './laptop-ca.js';
+import { laptopCertState, laptopSubject, type LaptopCertState } from '../pki/laptop-ca.js';
 import { expiryOf, laptopAccessLine, laptopCaAccessLine, laptopEntryId, LAPTOP_CA_ID, type Expiry, type TlsMode } from './tls-mode.js';
-import { SERVER_ISSUER_ID } from './access.js';
-import { notSelfSignedReason, unsafeIssuerLines, type ServerTrust } from './server-trust.js';
+import { SERVER_ISSUER_ID } from './tls-mode.js';
+import { notSelfSignedReason, unsafeIssuerLines, type ServerTrust } from './trust.js';
 import { isSelfSigned } from './dn.js';
 
 export interface CertSummary {

@@ -12,8 +12,8 @@
 // stay on a laptop: a copy from shared-key mode is replaced by the laptop's own (update_tls new).
 import { createHash } from 'node:crypto';
 import type { HostHandle, Task, WriteSpec } from '../../lib/types.js';
-import { accessEntryIds, ensureAccessEntry, findAccessEntry, removeAccessEntry, accessLine } from './access-file.js';
-import { certIssuerKey, certInfo } from './dn.js';
+import { accessEntryIds, ensureAccessEntry, findAccessEntry, removeAccessEntry, accessLine } from '../text/access-file.js';
+import { certIssuerKey, certInfo } from '../text/dn.js';
 import {
   LAPTOP_CA_CERT,
   LAPTOP_CA_KEY,
@@ -27,11 +27,11 @@ import {
   laptopSubject,
   makeLaptopCa,
   signLaptopCsr,
-} from './laptop-ca.js';
-import { ACCESS, COMMON_KEY, SERVER_CERT, TLS_DIR, UPDATE_TLS } from './paths.js';
+} from '../pki/laptop-ca.js';
+import { ACCESS, COMMON_KEY, SERVER_CERT, TLS_DIR, UPDATE_TLS } from '../paths.js';
 import { REBUILD, RELOAD } from './sendmail.js';
 import { editSendmailMc } from './mc-tasks.js';
-import { ensureDefineAfterInclude, ensureStarttlsInclude, removeDefine } from './sendmail-mc.js';
+import { ensureDefineAfterInclude, ensureStarttlsInclude, removeDefine } from '../text/sendmail-mc.js';
 import { laptopServer } from './server-of.js';
 import { SERVER_ISSUER_ID } from './access.js';
 import { presented, sendmailUses, serverUses } from './tls-files.js';
@@ -47,7 +47,7 @@ import {
   pairingsFor,
   serverCommonName,
   tlsMode,
-} from './tls-mode.js';
+} from '../text/tls-mode.js';
 
 const CA_KEY_MODE = 0o600;
 const CERT_MODE = 0o644;

@@ -9,7 +9,7 @@
 // (crypto/x509/x509_obj.c) reproduced below, byte for byte.
 import { X509Certificate } from 'node:crypto';
 import type forgeNs from 'node-forge';
-import { forgeReader } from './forge.js';
+import { forgeReader } from '../pki/forge.js';
 
 const forge = forgeReader();
 

@@ -2,12 +2,12 @@
 // laptop's client and server certificate, the server's key the laptop's key. The key passes
 // through the tool's memory only (read from the server's SSH session, written to the laptop's).
 import type { HostHandle, Task } from '../../lib/types.js';
-import { CLIENT_CERT, COMMON_KEY, SERVER_CERT } from './paths.js';
+import { CLIENT_CERT, COMMON_KEY, SERVER_CERT } from '../paths.js';
 import { RELOAD } from './sendmail.js';
 import { laptopServer } from './server-of.js';
-import { certInfo, isSelfSigned } from './dn.js';
-import { notSelfSignedReason } from './server-trust.js';
-import { tlsMode } from './tls-mode.js';
+import { certInfo, isSelfSigned } from '../text/dn.js';
+import { notSelfSignedReason } from '../text/trust.js';
+import { tlsMode } from '../text/tls-mode.js';
 import { presented, serverUses } from './tls-files.js';
 
 const CERT_MODE = 0o644;
