@@ -75,14 +75,14 @@ export async function runHost(
     const $ = hostShell((line) => {
       ctx.lastCommand = line;
       ctx.changed = true;
-      ctx.messages.push(opts.check ? `would run: ${line}` : `ran: ${line}`);
+      ctx.messages.push(opts.check ? `would run: ${displayLine(line)}` : `ran: ${displayLine(line)}`);
       if (opts.check) return RemoteChild.finished(0);
       cache.clear();
-      return conn.spawn(line);
+      return conn.spawn(line, displayLine(line));
     });
     const read$ = hostShell((line) => {
       ctx.lastCommand = line;
-      return conn.spawn(line);
+      return conn.spawn(line, displayLine(line));
     });
     const handle: HostHandle = {
       name: host,
@@ -238,8 +238,14 @@ export async function runHost(
   }
 }
 
+/** A command line as shown to people: a script passed as one quoted argument (sh -c '…') shows as '…'. */
+export function displayLine(line: string): string {
+  return line.replace(/'(?:[^']|'\\'')*'/g, (q) => (q.includes('\n') ? "'…'" : q));
+}
+
 /** A zx command that exited non-zero, in one line: the command, its exit code, its last words. */
-function commandFailure(p: ProcessOutput, cmd = 'a command'): string {
+function commandFailure(p: ProcessOutput, line = 'a command'): string {
+  const cmd = displayLine(line);
   const detail = (p.stderr.trim() || p.stdout.trim()).split('\n').slice(-12).join('\n');
   return `${cmd} failed (exit ${p.exitCode ?? p.signal})${detail ? `: ${detail}` : ''}`;
 }

@@ -9,7 +9,8 @@ import { smartHost } from './text/sendmail-mc.js';
 import { laptopServer } from './tasks/server-of.js';
 import { certInfo } from './text/dn.js';
 import { serverNames } from './tasks/mc-tasks.js';
-import { PROBE_SCRIPT, cfSmartHost, clientTlsFiles, parseProbe, probeVerdict } from './text/smtp-probe.js';
+import { hostFile } from './files.js';
+import { cfSmartHost, clientTlsFiles, parseProbe, probeVerdict } from './text/smtp-probe.js';
 
 export const DEFAULT_RCPT = 'someone@example.net';
 const SMTP_PORT = 25;
@@ -66,14 +67,11 @@ export const smtpSession: Task = {
     const rcpt = typeof h.options.rcpt === 'string' && h.options.rcpt ? h.options.rcpt : DEFAULT_RCPT;
     const me = laptopFqdn(h);
     const args = [fqdn, String(SMTP_PORT), files.cert ?? '', files.key ?? '', files.caFile ?? '', files.caPath ?? '', me, `root@${me}`, rcpt];
-    const r = await h.run(['bash', '-c', PROBE_SCRIPT, 'verify', ...args], {
-      check: false,
-      describe:
-        `openssl s_client -starttls smtp -connect ${fqdn}:${SMTP_PORT}${files.cert ? ` -cert ${files.cert} -key ${files.key}` : ''}` +
-        `${files.caFile ? ` -CAfile ${files.caFile}` : ''}${files.caPath ? ` -CApath ${files.caPath}` : ''}; ` +
-        `EHLO ${me}, MAIL FROM:<root@${me}>, RCPT TO:<${rcpt}>, RSET, QUIT`,
-    });
-    if (r.code !== 0 && !/^X: /m.test(r.stdout)) throw new Error(`the SMTP session script failed on ${h.name} (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join('; ')}`);
+    // files/smtp-probe.sh: openssl s_client -starttls smtp to the server with the laptop's certificate,
+    // then EHLO, MAIL FROM, RCPT TO, RSET, QUIT, one command at a time; it changes nothing
+    const r = await h.read$({ nothrow: true })`bash -c ${hostFile('smtp-probe.sh')} verify ${args}`;
+    const code = r.exitCode ?? 255;
+    if (code !== 0 && !/^X: /m.test(r.stdout)) throw new Error(`the SMTP session script failed on ${h.name} (exit ${code}): ${r.stderr.trim().split('\n').slice(-3).join('; ')}`);
     await reportServerTrust(h, server);
     const verdict = probeVerdict(parseProbe(r.stdout, r.stderr), { laptop: h.name, server: fqdn, port: SMTP_PORT, rcpt, files, clientCert });
     verdict.messages.forEach((m) => h.say(m));

@@ -1,7 +1,8 @@
 // Steps every sendmail host shares: is sendmail there, and the two handlers (rebuild, reload).
 import type { Handler, HostHandle, Task } from '../../lib/types.js';
 import { CF_OPTIONS_PROBE } from './tls-files.js';
-import { CF_ERRORS_MARKER, classifyBuildOutput, parseSafeMakeReport } from '../text/build-output.js';
+import { classifyBuildOutput, parseSafeMakeReport } from '../text/build-output.js';
+import { hostFile } from '../files.js';
 import { ACCESS, ACCESS_DB, MTA_PID, SENDMAIL_BIN, SENDMAIL_CF, SENDMAIL_MC, SERVER_CERT, UPDATE_TLS } from '../paths.js';
 
 export const REBUILD = 'rebuild the configuration (make -C /etc/mail)';
@@ -44,50 +45,26 @@ export const configurationIsCurrent: Task = {
   },
 };
 
-const LAST_GOOD_CF = '/etc/mail/.sendmail.cf.last-good';
-const CF_ERRORS = '/etc/mail/sendmail.cf.errors';
-
-/**
- * make -C /etc/mail with a safety net. Debian's Makefile installs sendmail.cf even when m4 fails
- * (m4's messages go to sendmail.cf.errors) and ignores makemap's exit code, so make's exit code says
- * little. A clean build (exit 0, no sendmail.cf.errors, no makemap message) ends here. Otherwise the
- * script keeps the previous sendmail.cf aside, prints `rc=N`, make's output and sendmail.cf.errors,
- * and exits 3: the handler sorts the messages (build-output.ts) and then either puts the previous
- * sendmail.cf back (RESTORE_CF: an error) or drops it (DROP_LAST_GOOD: only warnings).
- */
-export const SAFE_MAKE =
-  `cp -p ${SENDMAIL_CF} ${LAST_GOOD_CF} 2>/dev/null; rm -f ${CF_ERRORS}\n` +
-  `out=$(make -C /etc/mail 2>&1); rc=$?\n` +
-  `if [ $rc -eq 0 ] && [ ! -s ${CF_ERRORS} ] && ! printf '%s\\n' "$out" | grep -q 'makemap:'; then rm -f ${LAST_GOOD_CF}; exit 0; fi\n` +
-  `printf 'rc=%s\\n%s\\n%s\\n' "$rc" "$out" '${CF_ERRORS_MARKER}'; cat ${CF_ERRORS} 2>/dev/null\n` +
-  `exit 3\n`;
-export const RESTORE_CF = `if [ -f ${LAST_GOOD_CF} ]; then mv -f ${LAST_GOOD_CF} ${SENDMAIL_CF}; fi`;
-export const DROP_LAST_GOOD = `rm -f ${LAST_GOOD_CF}`;
-
-/** The lines of make/m4 output worth showing: sendmail's own error text. */
-export function makeErrors(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-  const errs = lines.filter((l) => /error|cannot|\*\*\*|m4:|makemap|No such/i.test(l) && !/^Updating|^Disabling|^Reading|^Creating/.test(l));
-  return (errs.length ? errs : lines).slice(0, 6).join(' | ');
-}
+// files/safe-make.sh: make -C /etc/mail that keeps the previous sendmail.cf aside (see the script)
+const safeMake = (h: HostHandle, action: 'build' | 'restore' | 'keep') => h.$({ nothrow: true })`sh -c ${hostFile('safe-make.sh')} safe-make ${action}`;
 
 export const rebuild: Handler = {
   name: REBUILD,
   async run(h: HostHandle) {
-    const r = await h.run({ script: SAFE_MAKE }, { changes: true, check: false, describe: 'make -C /etc/mail' });
-    if (r.code === 0) return;
-    const report = r.code === 3 ? parseSafeMakeReport(r.stdout) : { makeExit: r.code, makeOutput: r.stdout + r.stderr, cfErrors: '' };
+    const r = await safeMake(h, 'build');
+    if (r.exitCode === 0) return;
+    const report = r.exitCode === 3 ? parseSafeMakeReport(r.stdout) : { makeExit: r.exitCode ?? 255, makeOutput: r.stdout + r.stderr, cfErrors: '' };
     const verdict = classifyBuildOutput(report);
     if (verdict.errors.length === 0) {
       // m4's or makemap's warnings only: sendmail.cf is complete; keep it, say what they said
-      await h.run({ script: DROP_LAST_GOOD }, { check: false, describe: 'keep the new sendmail.cf' });
+      await safeMake(h, 'keep');
       for (const w of verdict.warnings) h.warn(`make -C /etc/mail on ${h.name}: ${w}`);
       return;
     }
-    await h.run({ script: RESTORE_CF }, { check: false, describe: 'put the previous sendmail.cf back' });
+    await safeMake(h, 'restore');
     const restored = await h.rollback();
     // access.db from the restored access file; sendmail.cf was put back above
-    if (restored.includes(ACCESS)) await h.run(['make', '-C', '/etc/mail', ACCESS_DB], { check: false, describe: 'make -C /etc/mail access.db' });
+    if (restored.includes(ACCESS)) await h.$({ nothrow: true })`make -C /etc/mail ${ACCESS_DB}`;
     throw new Error(
       `make -C /etc/mail failed on ${h.name}: ${verdict.errors.slice(0, 6).join(' | ')}; ` +
         (restored.length ? `restored ${restored.join(', ')} from their backups and ` : '') +

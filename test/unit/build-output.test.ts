@@ -1,5 +1,5 @@
 // m4's and makemap's warnings vs errors, on the safe make's real reports captured on lab hosts
-// (test/unit/fixtures/build/<suite>-<case>.txt: SAFE_MAKE's stdout on Debian 12 and 13).
+// (test/unit/fixtures/build/<suite>-<case>.txt: files/safe-make.sh's stdout on Debian 12 and 13).
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';

@@ -69,7 +69,7 @@ test('server role on a fresh Debian 12 server: edits, one rebuild and one reload
   assert.match(srv.text(SENDMAIL_MC)!, /^include\(`\/etc\/mail\/tls\/starttls\.m4'\)dnl$/m);
   assert.match(srv.text(SENDMAIL_MC)!, /^define\(`confTLS_SRV_OPTIONS', `'\)dnl$/m);
   assert.match(srv.text(ACCESS)!, /^CERTISSUER:\/O=Sendmail\/OU=Sendmail\+20Server\/CN=mail\.example\.org\/emailAddress=admin@mail\.example\.org\tRELAY$/m);
-  assert.deepEqual(srv.commands.filter((c) => !c.startsWith('m4 ')), ['make -C /etc/mail', '/etc/init.d/sendmail reload']);
+  assert.deepEqual(srv.commands.filter((c) => !c.startsWith('m4 ')), ["sh -c '…' safe-make build", '/etc/init.d/sendmail reload']);
   assert.equal(statusOf(r.lines, 'mailserver', /laptop CA exists/), 'skipped');
   assert.equal(st.skipped, r.lines.filter((l) => l.status === 'skipped').length);
   assert.ok(st.skipped >= 1);
@@ -142,10 +142,15 @@ test('a failed make rolls back every file the run wrote on that host', async () 
   const srv = debianServer();
   const mc = srv.text(SENDMAIL_MC);
   const access = srv.text(ACCESS);
-  srv.onRun = (sc, d) => (d === 'make -C /etc/mail' ? { code: 1, stdout: '', stderr: 'm4: sendmail.mc:12: ERROR: end of file in string' } : debianRun(sc, d));
+  // files/safe-make.sh reports a broken build as it does on a host: rc, make's output, sendmail.cf.errors
+  srv.onRun = (sc, d) =>
+    d?.endsWith('safe-make build')
+      ? { code: 3, stdout: 'rc=0\nmake: Entering directory\n--- sendmail.cf.errors ---\nm4:sendmail.mc:12: ERROR: end of file in string\n', stderr: '' }
+      : debianRun(sc, d);
   const r = await playOnFakes([[{ host: srv, role: serverRole }]]);
   assert.equal(r.stats.get('mailserver')!.failed, 1);
   assert.match(r.lines.find((l) => l.status === 'failed')!.error!, /make -C \/etc\/mail failed on mailserver: .*end of file in string/);
+  assert.ok(srv.commands.includes("sh -c '…' safe-make restore"), srv.commands.join('\n'));
   assert.equal(srv.text(SENDMAIL_MC), mc);
   assert.equal(srv.text(ACCESS), access);
   assert.ok(!srv.commands.includes('/etc/init.d/sendmail reload'));

@@ -3,7 +3,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
@@ -13,17 +13,19 @@ const scripts = ['lib/sh', 'files']
   .flatMap((d) => readdirSync(join(root, d)).filter((f) => f.endsWith('.sh')).map((f) => join(d, f)));
 
 test('there are shell scripts to check', () => {
-  assert.ok(scripts.includes('lib/sh/read.sh') && scripts.includes('lib/sh/write.sh') && scripts.includes('lib/sh/lock-read.sh'), scripts.join(' '));
+  for (const f of ['lib/sh/read.sh', 'lib/sh/write.sh', 'lib/sh/lock-read.sh', 'files/smtp-probe.sh', 'files/safe-make.sh']) assert.ok(scripts.includes(f), `${f} in ${scripts.join(' ')}`);
 });
 
 const haveShellcheck = spawnSync('sh', ['-c', 'command -v shellcheck']).status === 0;
 for (const s of scripts) {
-  test(`${s}: sh -n`, () => {
-    const r = spawnSync('sh', ['-n', join(root, s)], { encoding: 'utf8' });
+  // POSIX sh unless the script says bash in its first line
+  const shell = readFileSync(join(root, s), 'utf8').startsWith('#!/bin/bash') ? 'bash' : 'sh';
+  test(`${s}: ${shell} -n`, () => {
+    const r = spawnSync(shell, ['-n', join(root, s)], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
   });
-  test(`${s}: shellcheck -s sh`, { skip: !haveShellcheck && process.env.CI !== 'true' ? 'shellcheck is not installed (apt-get install shellcheck)' : false }, () => {
-    const r = spawnSync('shellcheck', ['-s', 'sh', '-S', 'style', join(root, s)], { encoding: 'utf8' });
+  test(`${s}: shellcheck -s ${shell}`, { skip: !haveShellcheck && process.env.CI !== 'true' ? 'shellcheck is not installed (apt-get install shellcheck)' : false }, () => {
+    const r = spawnSync('shellcheck', ['-s', shell, '-S', 'style', join(root, s)], { encoding: 'utf8' });
     assert.equal(r.error, undefined, 'shellcheck is not installed (apt-get install shellcheck)');
     assert.equal(r.status, 0, r.stdout + r.stderr);
   });

@@ -6,7 +6,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROBE_SCRIPT, cfSmartHost, checkMailAddress, clientTlsFiles, parseProbe, probeVerdict } from '../../roles/text/smtp-probe.js';
+import { hostFile } from '../../roles/files.js';
+import { cfSmartHost, checkMailAddress, clientTlsFiles, parseProbe, probeVerdict } from '../../roles/text/smtp-probe.js';
 
 const CF_DEBIAN = `# comment
 DS[mailserver.lab.example]
@@ -107,7 +108,9 @@ test('probeVerdict: no certificate request, no TLS, unresolvable, no openssl, cu
   assert.match(cut.error!, /ended before RCPT TO: last reply: 421 4.3.2 Connection rate limit exceeded/);
 });
 
-test('PROBE_SCRIPT with the local bash and a fake openssl: one command at a time, the whole reply read', (t) => {
+const PROBE_SCRIPT = hostFile('smtp-probe.sh');
+
+test('files/smtp-probe.sh with the local bash and a fake openssl: one command at a time, the whole reply read', (t) => {
   try {
     execFileSync('bash', ['-c', 'true']);
   } catch {
