@@ -1,0 +1,54 @@
+// npm run inventory -- [-i PATH]... --list | --host NAME | --graph [GROUP]
+// Shows the inventory as this tool (and Ansible) reads it, in ansible-inventory's formats: --list is
+// the JSON of `ansible-inventory --list` (groups with their hosts and children, _meta.hostvars with
+// each host's merged vars), --host the merged vars of one host, --graph the tree of groups and
+// hosts. Contacts no host. The tests compare the output with ansible-inventory's own.
+import { main, loadEnv, parseFlags, UsageError, inventorySources, ansibleConfig } from './cli.js';
+import { loadInventorySources, InventoryReadError, matchHosts, type Inventory } from '../lib/inventory.js';
+import { listJson, graphText, pythonJson, hostVarsOf } from '../lib/inventory/show.js';
+
+const HELP = `usage: npm run inventory -- [-i PATH]... (--list | --host NAME | --graph [GROUP])
+Prints the inventory as Ansible reads it (YAML, JSON or INI files, folders of them, group_vars/ and
+host_vars/ beside them), in the formats of ansible-inventory:
+  --list                     every group (hosts, children) and _meta.hostvars (merged vars), as JSON
+  --host NAME                the merged vars of one host, as JSON
+  --graph [GROUP]            the tree of groups and hosts from GROUP (default all)
+  -i, --inventory PATH       inventory file or folder, repeatable (default: $INVENTORY, else
+                             ansible.cfg's inventory, else inventory/hosts.yml)
+  -h, --help                 this text
+Exit codes: 0 ok, 1 bad input.`;
+
+main(async () => {
+  loadEnv();
+  const { flags, positionals } = parseFlags(process.argv.slice(2), {
+    list: { type: 'boolean' },
+    host: { type: 'string' },
+    graph: { type: 'boolean' },
+  });
+  if (flags.help) {
+    process.stdout.write(HELP + '\n');
+    return 0;
+  }
+  const actions = ['list', 'host', 'graph'].filter((a) => flags[a] !== undefined && flags[a] !== false);
+  if (actions.length !== 1) throw new UsageError(actions.length ? 'give only one of --list, --host NAME, --graph' : 'give one of --list, --host NAME, --graph (see --help)');
+  if (positionals.length > (flags.graph ? 1 : 0)) throw new UsageError(`unexpected argument '${positionals[flags.graph ? 1 : 0]}'`);
+  const cfg = ansibleConfig();
+  const sources = inventorySources(flags);
+  let inv: Inventory;
+  try {
+    inv = loadInventorySources(sources, { ignoreExtensions: cfg.inventoryIgnoreExtensions, ignorePatterns: cfg.inventoryIgnorePatterns });
+  } catch (e) {
+    if (e instanceof InventoryReadError) throw new UsageError(e.message);
+    throw e;
+  }
+  let out: string;
+  if (flags.list) out = pythonJson(listJson(inv));
+  else if (flags.graph) out = graphText(inv, positionals[0]);
+  else {
+    const matched = matchHosts(inv, flags.host as string);
+    if (matched.length !== 1) throw new UsageError(`--host '${String(flags.host)}' must name one host of the inventory (it matches ${matched.length})`);
+    out = pythonJson(hostVarsOf(inv, matched[0]!));
+  }
+  process.stdout.write(out + '\n');
+  return 0;
+});
