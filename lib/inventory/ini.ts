@@ -17,6 +17,7 @@
 import { InventoryError } from './errors.js';
 import type { InventoryData, Where } from './data.js';
 import { pyLiteral } from './pyliteral.js';
+import { badVar } from './connvars.js';
 import { expandHostRange } from './ranges.js';
 
 export interface IniOptions {
@@ -91,7 +92,10 @@ export function parseIniInventory(text: string, file: string, data: InventoryDat
       for (const t of tokens.slice(1)) {
         const eq = t.indexOf('=');
         if (eq < 0) fail(`expected key=value host variable, got '${t}'`);
-        vars.push([t.slice(0, eq), parseValue(t.slice(eq + 1))]);
+        const [k, v] = [t.slice(0, eq), parseValue(t.slice(eq + 1))];
+        const problem = badVar(k, v);
+        if (problem) fail(`host '${tokens[0]}': ${problem}`);
+        vars.push([k, v]);
       }
       for (const h of hostnames) {
         if (data.addHost(h, groupname, where) && port !== undefined) data.setHostVar(h, 'ansible_port', port, where);
@@ -100,7 +104,10 @@ export function parseIniInventory(text: string, file: string, data: InventoryDat
     } else if (state === 'vars') {
       const eq = line.indexOf('=');
       if (eq < 0) fail(`expected key=value in [${groupname}:vars], got '${line}'`);
-      data.setGroupVar(groupname, line.slice(0, eq).trim(), parseValue(line.slice(eq + 1).trim()), where);
+      const [k, v] = [line.slice(0, eq).trim(), parseValue(line.slice(eq + 1).trim())];
+      const problem = badVar(k, v);
+      if (problem) fail(`group '${groupname}': ${problem}`);
+      data.setGroupVar(groupname, k, v, where);
     } else {
       const g = GROUP_NAME.exec(line);
       if (!g) fail(`expected a group name in [${groupname}:children], got '${line}'`);
