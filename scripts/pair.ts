@@ -43,7 +43,8 @@ main(async () => {
       throw new UsageError(`--limit '${String(flags.limit)}' leaves out ${s}, the server of ${laptops.filter((l) => serverOfLaptop(inv, l) === s).map((l) => l.name).join(', ')}: in per-laptop mode pairing writes the server's access line, so add ${s} to the limit`);
     }
   }
-  const servers = resolveHostSelection(inv, serverNames.filter((s) => !outside.includes(s)), GROUPS.servers);
+  const deployed = serverNames.filter((s) => !outside.includes(s));
+  const servers = deployed.length ? resolveHostSelection(inv, deployed, GROUPS.servers) : [];
   const pairings = pairingsOf(inv, laptops);
   const peers = new Map(
     outside.map((s) => {
