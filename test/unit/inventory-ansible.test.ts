@@ -51,10 +51,12 @@ const cases: Array<{ name: string; sources: string[]; hosts: string[] }> = [
   { name: 'YAML: vars at every level, ansible_group_priority, group_vars/ (file without extension first, folder of files) and host_vars/', sources: ['yaml-vars/inventory.yml'], hosts: ['laptop1', 'laptop3', 'mail1', 'solo'] },
   { name: 'folder: YAML and INI files, a subfolder; .ini, .md, hidden and backup files skipped; its group_vars/ and host_vars/', sources: ['folder'], hosts: ['laptop1', 'laptop3'] },
   { name: 'JSON inventory', sources: ['json/inv.json'], hosts: ['laptop2'] },
+  { name: 'the example inventory/hosts.ini', sources: [join(root, 'inventory', 'hosts.ini')], hosts: ['laptop1'] },
+  { name: 'the example inventory/hosts.yml', sources: [join(root, 'inventory', 'hosts.yml')], hosts: ['laptop1'] },
   { name: 'two -i: INI then YAML, each with its group_vars/ (the later source wins)', sources: ['multi/a/hosts.ini', 'multi/b/hosts.yml'], hosts: ['laptop2'] },
 ];
 
-const iArgs = (sources: string[]): string[] => sources.flatMap((s) => ['-i', join(FIX, s)]);
+const iArgs = (sources: string[]): string[] => sources.flatMap((s) => ['-i', s.startsWith('/') ? s : join(FIX, s)]);
 
 for (const c of cases) {
   test(`ansible-inventory --list, --graph, --host: ${c.name}`, { skip }, async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
-  parseInventory, connectionOf, resolveHostSelection, editDistance, InventoryError, SelectionError,
+  parseInventory, connectionOf, resolveHostSelection, editDistance, InventoryError, SelectionError, loadInventorySources,
   type Inventory,
 } from '../../lib/inventory.js';
 
@@ -299,6 +299,14 @@ test('example inventory/hosts.yml parses into mailserver + laptop1, laptop2', ()
   const text = readFileSync(path, 'utf8');
   assert.match(text, /BECOME_PASSWORD/);
   assert.match(text, /#\s*smarthost: mailserver/);
+});
+
+test('example inventory/hosts.ini is the same inventory as inventory/hosts.yml, with the same connections', () => {
+  const read = (f: string) => loadInventorySources([fileURLToPath(new URL(`../../../inventory/${f}`, import.meta.url))], KNOWN);
+  const [a, b] = [read('hosts.yml'), read('hosts.ini')];
+  assert.deepEqual([...b.hosts.keys()], [...a.hosts.keys()]);
+  for (const g of ['mailservers', 'laptops']) assert.deepEqual(b.groups.get(g)?.hosts, a.groups.get(g)?.hosts);
+  for (const h of a.hosts.keys()) assert.deepEqual(connectionOf(b.hosts.get(h)!), connectionOf(a.hosts.get(h)!), h);
 });
 
 // ---- host selection
