@@ -7,7 +7,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { decode } from 'ini';
+import { createRequire } from 'node:module';
 import { ansibleBoolean } from './connvars.js';
 
 export class AnsibleCfgError extends Error {
@@ -81,9 +81,10 @@ function expandPath(p: string, base: string): string {
 export function parseAnsibleCfg(text: string, file: string, env: NodeJS.ProcessEnv = {}): AnsibleCfg {
   // Python's configparser (what Ansible uses) takes `key: value` too; the ini package only `=`
   const normalised = text.replace(/^(\s*[A-Za-z0-9_.-]+)\s*:\s/gm, '$1 = ');
-  let parsed: Record<string, unknown>;
+  let parsed: Record<string, unknown> = {};
   try {
-    parsed = decode(normalised) as Record<string, unknown>;
+    // the ini package is loaded only when there is an ansible.cfg to read (most runs have none)
+    if (normalised.trim()) parsed = (createRequire(import.meta.url)('ini') as typeof import('ini')).decode(normalised) as Record<string, unknown>;
   } catch (e) {
     throw new AnsibleCfgError(`${file}:1: not a valid INI file: ${(e as Error).message}`);
   }

@@ -38,6 +38,8 @@ export interface HostData {
 export class InventoryData {
   readonly groups = new Map<string, GroupData>();
   readonly hosts = new Map<string, HostData>();
+  /** host → the groups it is directly in */
+  private readonly memberOf = new Map<string, string[]>();
 
   constructor() {
     this.addGroup('all');
@@ -64,7 +66,12 @@ export class InventoryData {
     if (group !== undefined) {
       const g = this.groups.get(group);
       if (!g) throw new InventoryError(where.file, where.line, `no group '${group}' to add host '${name}' to`);
-      if (!g.hosts.includes(name)) g.hosts.push(name);
+      const mine = this.memberOf.get(name) ?? [];
+      this.memberOf.set(name, mine);
+      if (!mine.includes(group)) {
+        mine.push(group);
+        g.hosts.push(name);
+      }
     }
     return isNew;
   }
@@ -127,9 +134,9 @@ export class InventoryData {
     return out;
   }
 
-  /** The groups a host is directly in, in the order the groups were created. */
+  /** The groups a host is directly in, in the order it was added to them. */
   directGroupsOf(host: string): string[] {
-    return [...this.groups.values()].filter((g) => g.hosts.includes(host)).map((g) => g.name);
+    return [...(this.memberOf.get(host) ?? [])];
   }
 
   /** Every group of a host: direct ones and their ancestors. */
@@ -151,9 +158,12 @@ export class InventoryData {
     for (const h of this.hosts.values()) {
       const mine = this.groupsOf(h.name);
       if (mine.has('ungrouped')) {
-        if ([...mine].some((g) => g !== 'all' && g !== 'ungrouped')) ungrouped.hosts = ungrouped.hosts.filter((n) => n !== h.name);
+        if ([...mine].some((g) => g !== 'all' && g !== 'ungrouped')) {
+          ungrouped.hosts = ungrouped.hosts.filter((n) => n !== h.name);
+          this.memberOf.set(h.name, this.directGroupsOf(h.name).filter((g) => g !== 'ungrouped'));
+        }
       } else if (mine.size === 0 || (mine.size === 1 && mine.has('all'))) {
-        ungrouped.hosts.push(h.name);
+        this.addHost(h.name, 'ungrouped', h.where);
       }
     }
   }
