@@ -50,6 +50,7 @@ const cases: Array<{ name: string; sources: string[]; hosts: string[] }> = [
   { name: 'INI: ungrouped, ranges with steps and letters, ports, inline Python literals, :vars, :children declared later, comments, last line without newline', sources: ['ini-full/hosts'], hosts: ['loose2', 'laptop01', 'tail-host', 'no-newline-host2'] },
   { name: 'YAML: vars at every level, ansible_group_priority, group_vars/ (file without extension first, folder of files) and host_vars/', sources: ['yaml-vars/inventory.yml'], hosts: ['laptop1', 'laptop3', 'mail1', 'solo'] },
   { name: 'folder: YAML and INI files, a subfolder; .ini, .md, hidden and backup files skipped; its group_vars/ and host_vars/', sources: ['folder'], hosts: ['laptop1', 'laptop3'] },
+  { name: 'INI edge cases: explicit [ungrouped], tabs, a host in two groups (a :PORT the second time is ignored), IPv6 and IPv4 ranges, [all:children], a diamond of children, = in values, priorities, non-ASCII', sources: ['ini-edge/inventory.ini'], hosts: ['dup', 'leafhost', '2001:db8::1', 'web.example.org'] },
   { name: 'JSON inventory', sources: ['json/inv.json'], hosts: ['laptop2'] },
   { name: 'the example inventory/hosts.ini', sources: [join(root, 'inventory', 'hosts.ini')], hosts: ['laptop1'] },
   { name: 'the example inventory/hosts.yml', sources: [join(root, 'inventory', 'hosts.yml')], hosts: ['laptop1'] },
@@ -94,6 +95,7 @@ const patterns: Array<{ sources: string[]; patterns: string[] }> = [
   },
   { sources: ['yaml-vars/inventory.yml'], patterns: ['laptops:&alpha', 'laptops:!office', 'all:!laptops', 'office', 'lap*:!laptop2', 'solo,mail2'] },
   { sources: ['folder'], patterns: ['laptops', 'desktops,mailservers', 'all:!desk1'] },
+  { sources: ['ini-edge/inventory.ini'], patterns: ['top', 'top[1:3]', '~.*host', '2001:db8::1', 'web-servers:&db.servers', 'mid*:!leaf', '192.0.2.*', 'leaf,dup'] },
 ];
 
 for (const p of patterns) {
