@@ -9,6 +9,7 @@ import {
   connectionOf, InventoryError, SelectionError, loadInventorySources, InventoryReadError, loadAnsibleCfg, AnsibleCfgError, matchHosts,
   type AnsibleCfg, type Inventory, type InventoryHost,
 } from '../lib/inventory.js';
+import { defaultSources } from '../lib/inventory/load.js';
 import { parseKnownHosts, knownHostsLine } from '../lib/known-hosts.js';
 import { runPlay, type HostPlan, type PlayResult } from '../lib/runner.js';
 import { ConsoleReporter, jsonReport } from '../lib/report.js';
@@ -110,11 +111,7 @@ export function ansibleConfig(): AnsibleCfg {
 
 /** The inventory sources: -i (repeatable), else $INVENTORY, else ansible.cfg's, else inventory/hosts.yml. */
 export function inventorySources(flags: Flags): string[] {
-  const given = flags.inventory;
-  if (given?.length) return given;
-  if (process.env.INVENTORY) return [process.env.INVENTORY];
-  const cfg = ansibleConfig().inventory;
-  return cfg?.length ? cfg : ['inventory/hosts.yml'];
+  return defaultSources(flags.inventory, process.env.INVENTORY, ansibleConfig().inventory);
 }
 
 export function loadInventory(flags: Flags): Inventory {

@@ -37,6 +37,13 @@ export interface LoadOptions {
   ignorePatterns?: readonly string[];
 }
 
+/** The inventory sources: -i (repeatable), else $INVENTORY, else ansible.cfg's, else inventory/hosts.yml. */
+export function defaultSources(given: readonly string[] | undefined, envInventory: string | undefined, cfgInventory: readonly string[] | undefined): string[] {
+  if (given?.length) return [...given];
+  if (envInventory) return [envInventory];
+  return cfgInventory?.length ? [...cfgInventory] : ['inventory/hosts.yml'];
+}
+
 /** A check that a group name is not a typo of a known one; throws InventoryError. */
 export function groupNameChecker(knownGroups: readonly string[]): (name: string, where: Where) => void {
   return (name, where) => {
