@@ -69,31 +69,34 @@ export function parseInventory(text: string, file: string, options: ParseInvento
 /** How to reach a host, from its merged vars (Ansible's names and defaults). */
 export function connectionOf(host: InventoryHost, file?: string, defaults: ConnectionDefaults = {}): Connection {
   const v = host.vars;
+  // Ansible reads each setting from a list of var names and the last one set wins (config
+  // manager's _loop_entries over the ssh and sudo plugins' `vars:`): so the old ansible_ssh_* names
+  // win over the new ones when both are set. Listed here in the order they are tried.
   const used: Record<string, string> = {};
-  const pick = (...keys: string[]): unknown => {
+  const pick = (canonical: string, ...keys: string[]): unknown => {
     for (const k of keys) {
       if (v[k] !== undefined && v[k] !== null) {
-        used[keys[0]!] = k;
+        used[canonical] = k;
         return v[k];
       }
     }
     return undefined;
   };
   const check = (key: string, value: unknown): void => {
-    const problem = value === undefined ? undefined : badVar(key, value);
+    const problem = value === undefined ? undefined : badVar(used[key] ?? key, value);
     if (problem) {
       const where = host.origins?.[used[key] ?? key] ?? { file: file ?? host.file ?? 'inventory', line: host.line };
       throw new InventoryError(where.file, where.line, `host '${host.name}': ${problem}`);
     }
   };
-  const address = pick('ansible_host', 'ansible_ssh_host');
-  const port = pick('ansible_port', 'ansible_ssh_port');
-  const user = pick('ansible_user', 'ansible_ssh_user');
-  const key = pick('ansible_ssh_private_key_file', 'ansible_private_key_file');
-  const become = pick('ansible_become');
-  const becomeUser = pick('ansible_become_user');
-  const becomeMethod = pick('ansible_become_method');
-  const sshArgs = pick('ansible_ssh_args');
+  const address = pick('ansible_host', 'ansible_ssh_host', 'ansible_host');
+  const port = pick('ansible_port', 'ansible_ssh_port', 'ansible_port');
+  const user = pick('ansible_user', 'ansible_ssh_user', 'ansible_user');
+  const key = pick('ansible_ssh_private_key_file', 'ansible_ssh_private_key_file', 'ansible_private_key_file');
+  const become = pick('ansible_become', 'ansible_become');
+  const becomeUser = pick('ansible_become_user', 'ansible_sudo_user', 'ansible_become_user');
+  const becomeMethod = pick('ansible_become_method', 'ansible_become_method');
+  const sshArgs = pick('ansible_ssh_args', 'ansible_ssh_args');
   check('ansible_host', address);
   check('ansible_port', port);
   check('ansible_user', user);

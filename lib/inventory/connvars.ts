@@ -3,7 +3,7 @@
 
 export const STRING_VARS = [
   'ansible_host', 'ansible_ssh_host', 'ansible_user', 'ansible_ssh_user',
-  'ansible_ssh_private_key_file', 'ansible_private_key_file', 'ansible_become_user', 'ansible_become_method',
+  'ansible_ssh_private_key_file', 'ansible_private_key_file', 'ansible_become_user', 'ansible_sudo_user', 'ansible_become_method',
 ];
 export const PORT_VARS = ['ansible_port', 'ansible_ssh_port'];
 /** Secrets Ansible reads from inventories; this tool never reads a secret from a file. */

@@ -92,6 +92,14 @@ test('INI: sections, children declared later, ungrouped, :vars, ports, inline va
   assert.deepEqual(inv.hosts.get('laptop1')?.origins['smarthost'], { file: 'hosts.ini', line: 10 });
 });
 
+test('connectionOf: with an old and a new name both set, the old ansible_ssh_* one wins, as in Ansible (last of its vars list)', () => {
+  const inv = ini(lines('[laptops]', 'l1 ansible_host=new ansible_ssh_host=old ansible_port=22 ansible_ssh_port=2222 ansible_user=new ansible_ssh_user=olduser'));
+  assert.deepEqual(connectionOf(inv.hosts.get('l1')!), { host: 'old', port: 2222, user: 'olduser', become: false });
+  const bad = ini(lines('[laptops]', 'l1 ansible_port=22', '[laptops:vars]', 'ansible_ssh_port=22'));
+  const h = { ...bad.hosts.get('l1')!, vars: { ...bad.hosts.get('l1')!.vars, ansible_ssh_port: 'x' } };
+  assert.throws(() => connectionOf(h), /^InventoryError: hosts\.ini:4: host 'l1': ansible_ssh_port must be an integer/);
+});
+
 test('INI: a file with no extension holding a YAML mapping is read as YAML, other text as INI', () => {
   assert.deepEqual([...parseInventory('laptops:\n  hosts:\n    l1:\n', 'hosts').hosts.keys()], ['l1']);
   assert.deepEqual([...parseInventory('[laptops]\nl1\n', 'hosts').hosts.keys()], ['l1']);
