@@ -107,6 +107,26 @@ test('an INI inventory with group_vars, --list-hosts and --limit', { timeout: 15
     assert.equal(r3.relayed, false, r3.serverLines.join('\n'));
   });
 
+  await t.test("ansible.cfg gives the inventory, the user and the key: status reads every host with no -i; a wrong remote_user is used too", async () => {
+    const lab = YAML.parse(readFileSync(labPaths.inventory, 'utf8')) as { all: { children: Record<string, { hosts: Record<string, LabHost> }> } };
+    const dir = mkdtempSync(join(tmpdir(), 'str-cfg-'));
+    const section = (g: string) => [`[${g}]`, ...Object.entries(lab.all.children[g]!.hosts).map(([n, h]) => `${n} ansible_host=${h.ansible_host} fqdn=${h.fqdn}`)];
+    writeFileSync(join(dir, 'hosts'), [...section('mailservers'), ...section('laptops')].join('\n') + '\n');
+    const cfg = (user: string) => {
+      const f = join(dir, `${user}.cfg`);
+      writeFileSync(f, `[defaults]\ninventory = ./hosts\nremote_user = ${user}\nprivate_key_file = ${labPaths.key}\ntimeout = 5\n`);
+      return f;
+    };
+    const before = sums();
+    const ok = await tool('status', ['--known-hosts', labPaths.knownHosts, '--json'], { lab: false, env: { ANSIBLE_CONFIG: cfg('root'), INVENTORY: '' } });
+    const rows = (JSON.parse(ok.stdout) as { hosts: Record<string, { role: string }> }).hosts;
+    assert.deepEqual(Object.keys(rows).sort(), [...HOSTS].sort(), ok.stdout + ok.stderr);
+    for (const [h, row] of Object.entries(rows)) assert.ok(row.role === 'server' || row.role === 'laptop', `${h}: ${JSON.stringify(row)}`);
+    const bad = await tool('status', ['--known-hosts', labPaths.knownHosts, '--json', '--limit', 'laptop3'], { lab: false, env: { ANSIBLE_CONFIG: cfg('nosuchuser'), INVENTORY: '' } });
+    assert.match(JSON.stringify(JSON.parse(bad.stdout)), /nosuchuser/, bad.stdout + bad.stderr);
+    assert.deepEqual(sums(), before, 'status changes nothing');
+  });
+
   await t.test('status and verify --limit act on the matching laptops only', async () => {
     const v = await tool('verify', ['-i', inv, '--limit', 'office']);
     assert.equal(v.code, 0, v.stdout + v.stderr);
