@@ -75,7 +75,17 @@ export function parseInventoryText(text: string, file: string, data: InventoryDa
     }
     parseYamlInventory(text, file, data, { checkGroupName });
   } else {
-    parseIniInventory(text, file, data, { checkGroupName });
+    try {
+      parseIniInventory(text, file, data, { checkGroupName });
+    } catch (e) {
+      // a file with no extension that starts like YAML (`group:` or `---`) but is not valid YAML:
+      // its YAML error says more than the INI one
+      const first = text.split('\n').find((l) => l.trim() !== '' && !/^\s*[#;]/.test(l)) ?? '';
+      if (e instanceof InventoryError && ext === '' && /^(?:---\s*$|[A-Za-z0-9_.-]+:(?:\s|$))/.test(first)) {
+        parseYamlInventory(text, file, new InventoryData(), { checkGroupName });
+      }
+      throw e;
+    }
   }
 }
 

@@ -106,6 +106,11 @@ test('INI: a file with no extension holding a YAML mapping is read as YAML, othe
   assert.deepEqual([...parseInventory('l1\nl2 a=1', 'hosts').hosts.keys()], ['l1', 'l2']);
 });
 
+test('a file with no extension that starts like YAML but is broken gets the YAML error, not an INI one', () => {
+  assert.throws(() => parseInventory('all:\n  hosts:\n    a: [1,\n  vars: {}\n', 'hosts'), /^InventoryError: hosts:\d+: not valid YAML/);
+  assert.throws(() => parseInventory('[laptops]\nl1 x\n', 'hosts'), /^InventoryError: hosts:2: expected key=value host variable/);
+});
+
 const badIni: Array<{ name: string; text: string; line: number; message: RegExp }> = [
   { name: 'unknown section type', text: lines('[laptops:hosts2]'), line: 1, message: /section \[laptops:hosts2\] has an unknown type/ },
   { name: 'section with a space', text: lines('[lap tops]'), line: 1, message: /invalid section '\[lap tops\]'/ },
