@@ -8,6 +8,8 @@ export const STRING_VARS = [
 export const PORT_VARS = ['ansible_port', 'ansible_ssh_port'];
 /** Secrets Ansible reads from inventories; this tool never reads a secret from a file. */
 export const PASSWORD_VARS = ['ansible_become_password', 'ansible_become_pass', 'ansible_sudo_pass', 'ansible_sudo_password', 'ansible_su_pass'];
+/** SSH login passwords: not read from a file either (the tool logs in with a key or an agent). */
+export const SSH_PASSWORD_VARS = ['ansible_password', 'ansible_ssh_pass', 'ansible_ssh_password'];
 
 const TRUE_WORDS = ['y', 'yes', 'on', '1', 'true', 't', '1.0'];
 const FALSE_WORDS = ['n', 'no', 'off', '0', 'false', 'f', '0.0', ''];
@@ -46,6 +48,8 @@ export function badVar(key: string, value: unknown): string | undefined {
     if (ansibleBoolean(value) === undefined) return `ansible_become must be a boolean (true/false, yes/no), not ${JSON.stringify(value)}`;
   } else if (PASSWORD_VARS.includes(key)) {
     return `${key} is not read from a file (secrets stay off the disk): remove it and set BECOME_PASSWORD in the environment or .env`;
+  } else if (SSH_PASSWORD_VARS.includes(key)) {
+    return `${key} is not read from a file (secrets stay off the disk): remove it and log in with a key (ansible_ssh_private_key_file, SSH_KEY_PASSPHRASE for its passphrase) or an agent`;
   }
   return undefined;
 }

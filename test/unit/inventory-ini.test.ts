@@ -127,6 +127,7 @@ const badIni: Array<{ name: string; text: string; line: number; message: RegExp 
   { name: 'group loop', text: lines('[a:children]', 'b', '[b:children]', 'a'), line: 4, message: /group 'b' is its own descendant \(b -> a -> b\)/ },
   { name: 'become password in the file', text: lines('[laptops]', 'l1 ansible_become_password=hunter2'), line: 2, message: /ansible_become_password is not read from a file .*BECOME_PASSWORD in the environment or \.env/ },
   { name: 'become password in :vars', text: lines('[laptops]', 'l1', '[laptops:vars]', 'ansible_become_pass=x'), line: 4, message: /ansible_become_pass is not read from a file/ },
+  { name: 'SSH password in the file', text: lines('[laptops]', 'l1 ansible_ssh_pass=hunter2'), line: 2, message: /ansible_ssh_pass is not read from a file .*log in with a key/ },
   { name: 'group priority not a number', text: lines('[laptops]', 'l1', '[laptops:vars]', 'ansible_group_priority=high'), line: 4, message: /ansible_group_priority must be an integer/ },
 ];
 for (const c of badIni) {
