@@ -23,6 +23,7 @@ host_vars/ beside them), in the formats of ansible-inventory:
   --list                     every group (hosts, children) and _meta.hostvars (merged vars), as JSON
   --host NAME                the merged vars of one host, as JSON
   --graph [GROUP]            the tree of groups and hosts from GROUP (default all)
+  --vars                     with --graph: each host's merged vars and each group's own vars
   -i, --inventory PATH       inventory file or folder, repeatable (default: $INVENTORY, else
                              ansible.cfg's inventory, else inventory/hosts.yml)
   -h, --help                 this text
@@ -43,6 +44,7 @@ async function run(): Promise<number> {
         list: { type: 'boolean' },
         host: { type: 'string' },
         graph: { type: 'boolean' },
+        vars: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -62,7 +64,7 @@ async function run(): Promise<number> {
   const inv: Inventory = loadInventorySources(sources, { ignoreExtensions: cfg.inventoryIgnoreExtensions, ignorePatterns: cfg.inventoryIgnorePatterns });
   let out: string;
   if (flags.list) out = pythonJson(listJson(inv));
-  else if (flags.graph) out = graphText(inv, positionals[0]);
+  else if (flags.graph) out = graphText(inv, positionals[0], !!flags.vars);
   else {
     const matched = matchHosts(inv, flags.host as string);
     if (matched.length !== 1) throw new UsageError(`--host '${String(flags.host)}' must name one host of the inventory (it matches ${matched.length})`);

@@ -54,6 +54,8 @@ export interface Inventory {
   sources: string[];
   hosts: Map<string, InventoryHost>;
   groups: Map<string, InventoryGroup>;
+  /** Per group, its vars from group_vars/ files beside the sources (merged in source order). */
+  groupFileVars: Map<string, Record<string, unknown>>;
 }
 
 /** One vars file: its vars and the line of each. */
@@ -106,7 +108,12 @@ const byPrecedence = (a: InventoryGroup, b: InventoryGroup): number =>
 /** The reconciled data and the vars files → hosts with merged vars, groups with their hosts. */
 export function resolveInventory(data: InventoryData, adjacent: AdjacentVars[], sources: string[]): Inventory {
   const depthMemo = new Map<string, number>();
-  const inv: Inventory = { file: sources[0] ?? 'inventory', sources, hosts: new Map(), groups: new Map() };
+  const inv: Inventory = { file: sources[0] ?? 'inventory', sources, hosts: new Map(), groups: new Map(), groupFileVars: new Map() };
+  for (const name of data.groups.keys()) {
+    const merged: Record<string, unknown> = {};
+    for (const a of adjacent) for (const f of a.groups.get(name) ?? []) Object.assign(merged, f.vars);
+    if (Object.keys(merged).length) inv.groupFileVars.set(name, merged);
+  }
   for (const g of data.groups.values()) {
     const out: InventoryGroup = {
       name: g.name,

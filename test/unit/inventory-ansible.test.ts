@@ -46,12 +46,14 @@ test('ansible-inventory is there (CI installs ansible-core)', { skip }, () => {
   assert.ok(ansibleThere, 'ansible-inventory must be installed under CI=true (.ci/run installs ansible-core)');
 });
 
-const cases: Array<{ name: string; sources: string[]; hosts: string[] }> = [
+// graphVars: also compare `--graph --vars` (Python's repr of values); not for ini-full, whose tuple
+// and integer dict key print as a list and a string key (JSON has neither)
+const cases: Array<{ name: string; sources: string[]; hosts: string[]; graphVars?: boolean }> = [
   { name: 'INI: ungrouped, ranges with steps and letters, ports, inline Python literals, :vars, :children declared later, comments, last line without newline', sources: ['ini-full/hosts'], hosts: ['loose2', 'laptop01', 'tail-host', 'no-newline-host2'] },
-  { name: 'YAML: vars at every level, ansible_group_priority, group_vars/ (file without extension first, folder of files) and host_vars/', sources: ['yaml-vars/inventory.yml'], hosts: ['laptop1', 'laptop3', 'mail1', 'solo'] },
-  { name: 'folder: YAML and INI files, a subfolder; .ini, .md, hidden and backup files skipped; its group_vars/ and host_vars/', sources: ['folder'], hosts: ['laptop1', 'laptop3'] },
-  { name: 'INI edge cases: explicit [ungrouped], tabs, a host in two groups (a :PORT the second time is ignored), IPv6 and IPv4 ranges, [all:children], a diamond of children, = in values, priorities, non-ASCII', sources: ['ini-edge/inventory.ini'], hosts: ['dup', 'leafhost', '2001:db8::1', 'web.example.org'] },
-  { name: 'JSON inventory', sources: ['json/inv.json'], hosts: ['laptop2'] },
+  { name: 'YAML: vars at every level, ansible_group_priority, group_vars/ (file without extension first, folder of files) and host_vars/', sources: ['yaml-vars/inventory.yml'], hosts: ['laptop1', 'laptop3', 'mail1', 'solo'], graphVars: true },
+  { name: 'folder: YAML and INI files, a subfolder; .ini, .md, hidden and backup files skipped; its group_vars/ and host_vars/', sources: ['folder'], hosts: ['laptop1', 'laptop3'], graphVars: true },
+  { name: 'INI edge cases: explicit [ungrouped], tabs, a host in two groups (a :PORT the second time is ignored), IPv6 and IPv4 ranges, [all:children], a diamond of children, = in values, priorities, non-ASCII', sources: ['ini-edge/inventory.ini'], hosts: ['dup', 'leafhost', '2001:db8::1', 'web.example.org'], graphVars: true },
+  { name: 'JSON inventory', sources: ['json/inv.json'], hosts: ['laptop2'], graphVars: true },
   { name: 'the example inventory/hosts.ini', sources: [join(root, 'inventory', 'hosts.ini')], hosts: ['laptop1'] },
   { name: 'the example inventory/hosts.yml', sources: [join(root, 'inventory', 'hosts.yml')], hosts: ['laptop1'] },
   { name: 'two -i: INI then YAML, each with its group_vars/ (the later source wins)', sources: ['multi/a/hosts.ini', 'multi/b/hosts.yml'], hosts: ['laptop2'] },
@@ -74,6 +76,14 @@ for (const c of cases) {
       run(process.execPath, [script, ...iArgs(c.sources), '--graph'], { env }),
     ]);
     assert.equal(og.stdout, tg.stdout);
+    if (c.graphVars) {
+      const [tv, ov] = await Promise.all([
+        run('ansible-inventory', [...iArgs(c.sources), '--graph', '--vars'], { env }),
+        run(process.execPath, [script, ...iArgs(c.sources), '--graph', '--vars'], { env }),
+      ]);
+      assert.match(tv.stdout, /\{\w+ = /, 'the graph shows vars');
+      assert.equal(ov.stdout, tv.stdout, '--graph --vars');
+    }
     for (const h of c.hosts) {
       const [th, oh] = await Promise.all([
         run('ansible-inventory', [...iArgs(c.sources), '--host', h], { env }),
