@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createRequire } from 'node:module';
 import {
-  connectionOf, InventoryError, SelectionError, loadInventorySources, InventoryReadError, loadAnsibleCfg, AnsibleCfgError, matchHosts,
+  connectionOf, InventoryError, SelectionError, loadInventorySources, InventoryReadError, loadAnsibleCfg, AnsibleCfgError, matchHosts, splitHostPattern,
   type AnsibleCfg, type Inventory, type InventoryHost,
 } from '../lib/inventory.js';
 import { defaultSources } from '../lib/inventory/load.js';
@@ -136,12 +136,36 @@ export function loadInventory(flags: Flags): Inventory {
  * The hosts of `hosts` that --limit keeps (all of them without --limit), in their order. A pattern
  * that matches no host, or a limit that leaves nothing to do, is bad input.
  */
+/**
+ * The hosts --limit selects, as Ansible's subset(): its patterns, where `@FILE` stands for the host
+ * names in FILE, one a line (a retry file). Undefined without --limit.
+ */
+export function limitHosts(inv: Inventory, flags: Flags): string[] | undefined {
+  const limit = flags.limit as string | undefined;
+  if (limit === undefined) return undefined;
+  const patterns = splitHostPattern(limit).flatMap((p) => {
+    if (!p.startsWith('@')) return [p];
+    try {
+      return readFileSync(p.slice(1), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new UsageError(`--limit ${p}: cannot read ${p.slice(1)} (${code === 'ENOENT' ? 'no such file' : code ?? e})`);
+    }
+  });
+  try {
+    return matchHosts(inv, patterns);
+  } catch (e) {
+    if (e instanceof SelectionError) throw new UsageError(`--limit '${limit}': ${e.message}`);
+    throw e;
+  }
+}
+
 export function applyLimit(inv: Inventory, flags: Flags, hosts: InventoryHost[]): InventoryHost[] {
   const limit = flags.limit as string | undefined;
   if (limit === undefined) return hosts;
   let matched: string[];
   try {
-    matched = matchHosts(inv, limit);
+    matched = limitHosts(inv, flags)!;
   } catch (e) {
     if (e instanceof SelectionError) throw new UsageError(`--limit '${limit}': ${e.message}`);
     throw e;

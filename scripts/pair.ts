@@ -1,7 +1,6 @@
 // npm run pair laptop1 [laptop2 ...] | --all : make sure each laptop's server is deployed, then
 // apply the client role (copy the server's certificate and key) to each laptop.
-import { applyLimit, COMMON_HELP, GROUPS, loadEnv, loadInventory, main, parseFlags, planFor, play, serverOfLaptop, UsageError } from './cli.js';
-import { matchHosts } from '../lib/inventory.js';
+import { applyLimit, limitHosts, COMMON_HELP, GROUPS, loadEnv, loadInventory, main, parseFlags, planFor, play, serverOfLaptop, UsageError } from './cli.js';
 import { resolveHostSelection } from '../lib/inventory.js';
 import { serverRole } from '../roles/server.js';
 import { clientRole } from '../roles/client.js';
@@ -36,7 +35,8 @@ main(async () => {
   const modes = serverModes(inv);
   // --limit: a server outside it is read (its certificate), not deployed; per-laptop pairing must
   // write the server's access line, so there the server has to be inside the limit
-  const inLimit = flags.limit === undefined ? undefined : new Set(matchHosts(inv, flags.limit as string));
+  const limited = limitHosts(inv, flags);
+  const inLimit = limited === undefined ? undefined : new Set(limited);
   const outside = serverNames.filter((s) => inLimit && !inLimit.has(s));
   for (const s of outside) {
     if (modes.get(s) === 'per-laptop') {

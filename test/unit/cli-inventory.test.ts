@@ -39,6 +39,16 @@ test('a folder inventory and --limit: deploy --list-hosts names the matching hos
   assert.equal(r.stdout, '  hosts (3):\n    mail1\n    laptop1\n    laptop2\n');
 });
 
+test('--limit @FILE: the host names in a file (a retry file), with other patterns', async () => {
+  writeFileSync(join(dir, 'retry'), 'laptop3\n\nlaptop1\n');
+  const r = await cli('deploy', ['-i', join(dir, 'inv'), '--limit', `@${join(dir, 'retry')},mail1`, '--list-hosts']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(hostsOf(r.stdout), ['mail1', 'laptop1', 'laptop3']);
+  const bad = await cli('deploy', ['-i', join(dir, 'inv'), '--limit', '@nope', '--list-hosts']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr.trim(), /^error: --limit @nope: cannot read nope \(no such file\)$/);
+});
+
 test('-i twice: the inventories add up', async () => {
   const r = await cli('deploy', ['-i', join(dir, 'inv'), '-i', join(dir, 'extra.ini'), '--list-hosts']);
   assert.equal(r.code, 0, r.stderr);
