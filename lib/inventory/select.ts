@@ -115,16 +115,3 @@ export function matchHosts(inv: Inventory, pattern: string | readonly string[]):
   }
   return hosts;
 }
-
-/** The patterns of a --limit that match no group and no host (Ansible warns of these). */
-export function unmatchedPatterns(inv: Inventory, pattern: string | readonly string[]): string[] {
-  return splitHostPattern(pattern).filter((p) => {
-    const bare = p[0] === '&' || p[0] === '!' ? p.slice(1) : p;
-    if (bare === 'all' || inv.hosts.has(bare)) return false;
-    try {
-      return matchOne(inv, bare).length === 0 && ![...inv.groups.keys()].some((g) => matcher(SUBSCRIPT.exec(bare)?.[1] ?? bare).test(g));
-    } catch {
-      return true;
-    }
-  });
-}
