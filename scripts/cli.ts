@@ -5,7 +5,11 @@ import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createRequire } from 'node:module';
-import { parseInventory, connectionOf, InventoryError, SelectionError, type Inventory, type InventoryHost } from '../lib/inventory.js';
+import {
+  connectionOf, InventoryError, SelectionError, loadInventorySources, InventoryReadError, loadAnsibleCfg, AnsibleCfgError, matchHosts, splitHostPattern,
+  type AnsibleCfg, type Inventory, type InventoryHost,
+} from '../lib/inventory.js';
+import { defaultSources } from '../lib/inventory/load.js';
 import { parseKnownHosts, knownHostsLine } from '../lib/known-hosts.js';
 import { runPlay, type HostPlan, type PlayResult } from '../lib/play.js';
 import { ConsoleReporter, jsonReport } from '../lib/report.js';
@@ -21,7 +25,9 @@ export const GROUPS = { servers: 'mailservers', laptops: 'laptops' } as const;
 export class UsageError extends Error {}
 
 export const commonOptions = {
-  inventory: { type: 'string', short: 'i' },
+  inventory: { type: 'string', short: 'i', multiple: true },
+  limit: { type: 'string', short: 'l' },
+  'list-hosts': { type: 'boolean' },
   'known-hosts': { type: 'string' },
   check: { type: 'boolean', short: 'C' },
   diff: { type: 'boolean', short: 'D' },
@@ -37,7 +43,11 @@ export const commonOptions = {
 } as const satisfies ParseArgsConfig['options'];
 
 export const COMMON_HELP = `Options:
-  -i, --inventory FILE       Ansible YAML inventory (default: $INVENTORY or inventory/hosts.yml)
+  -i, --inventory PATH       Ansible inventory: YAML, JSON or INI file, or a folder of them; repeatable
+                             (default: $INVENTORY, else ansible.cfg's inventory, else inventory/hosts.yml)
+  -l, --limit PATTERN        only hosts matching an Ansible host pattern (laptop*, laptops:!laptop3,
+                             mailservers:&site1, ~regex, several joined by ',' or ':')
+      --list-hosts           print the hosts the command would act on, contact none
       --known-hosts FILE     known_hosts to check host keys against (default: $KNOWN_HOSTS or ~/.ssh/known_hosts)
       --accept-new-host-keys accept and record keys of hosts not yet in known_hosts (never a changed key)
   -C, --check                change nothing; report what would change
@@ -50,12 +60,17 @@ export const COMMON_HELP = `Options:
       --timeout SECONDS      SSH connect timeout per host (default 10)
       --lock-wait SECONDS    how long to wait for another run's lock on a host (default 60)
   -h, --help                 this text
+ansible.cfg (ANSIBLE_CONFIG, ./ansible.cfg, ~/.ansible.cfg, /etc/ansible/ansible.cfg): inventory,
+  remote_user, private_key_file, host_key_checking, timeout, forks, become, become_user,
+  become_method, ssh_args (flags and inventory vars win).
 Environment (or .env): INVENTORY, KNOWN_HOSTS, BECOME_PASSWORD (sudo password for ansible_become),
   SSH_KEY_PASSPHRASE (passphrase of an encrypted ansible_ssh_private_key_file).
 Exit codes: 0 ok, 1 bad input (nothing contacted), 2 a task failed, 4 a host was unreachable,
   130 interrupted.`;
 
-export type Flags = { [K in keyof typeof commonOptions]?: (typeof commonOptions)[K]['type'] extends 'boolean' ? boolean : string } & Record<string, unknown>;
+export type Flags = { [K in Exclude<keyof typeof commonOptions, 'inventory'>]?: (typeof commonOptions)[K]['type'] extends 'boolean' ? boolean : string } & {
+  inventory?: string[];
+} & Record<string, unknown>;
 
 export function parseFlags<O extends ParseArgsConfig['options']>(argv: string[], extra: O): { flags: Flags; positionals: string[] } {
   try {
@@ -80,23 +95,95 @@ function intFlag(v: string | undefined, name: string, def: number, min: number):
   return n;
 }
 
-export function loadInventory(flags: Flags): Inventory {
-  const file = flags.inventory ?? process.env.INVENTORY ?? 'inventory/hosts.yml';
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`${file}: cannot read the inventory (${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : code})`);
+let cfgCache: AnsibleCfg | undefined;
+/** ansible.cfg where Ansible looks for it (read once); a bad value is bad input. */
+export function ansibleConfig(): AnsibleCfg {
+  if (!cfgCache) {
+    try {
+      cfgCache = loadAnsibleCfg();
+    } catch (e) {
+      if (e instanceof AnsibleCfgError) throw new UsageError(e.message);
+      throw e;
+    }
   }
-  return parseInventory(text, file, { knownGroups: [GROUPS.servers, GROUPS.laptops] });
+  return cfgCache;
+}
+
+/** The inventory sources: -i (repeatable), else $INVENTORY, else ansible.cfg's, else inventory/hosts.yml. */
+export function inventorySources(flags: Flags): string[] {
+  return defaultSources(flags.inventory, process.env.INVENTORY, ansibleConfig().inventory);
+}
+
+export function loadInventory(flags: Flags): Inventory {
+  const cfg = ansibleConfig();
+  const sources = inventorySources(flags);
+  let inv: Inventory;
+  try {
+    inv = loadInventorySources(sources, {
+      knownGroups: [GROUPS.servers, GROUPS.laptops],
+      ignoreExtensions: cfg.inventoryIgnoreExtensions,
+      ignorePatterns: cfg.inventoryIgnorePatterns,
+    });
+  } catch (e) {
+    if (e instanceof InventoryReadError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (inv.hosts.size === 0) throw new UsageError(`${sources.join(', ')}: no host in the inventory`);
+  return inv;
+}
+
+/**
+ * The hosts of `hosts` that --limit keeps (all of them without --limit), in their order. A pattern
+ * that matches no host, or a limit that leaves nothing to do, is bad input.
+ */
+/**
+ * The hosts --limit selects, as Ansible's subset(): its patterns, where `@FILE` stands for the host
+ * names in FILE, one a line (a retry file). Undefined without --limit.
+ */
+export function limitHosts(inv: Inventory, flags: Flags): string[] | undefined {
+  const limit = flags.limit as string | undefined;
+  if (limit === undefined) return undefined;
+  const patterns = splitHostPattern(limit).flatMap((p) => {
+    if (!p.startsWith('@')) return [p];
+    try {
+      return readFileSync(p.slice(1), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new UsageError(`--limit ${p}: cannot read ${p.slice(1)} (${code === 'ENOENT' ? 'no such file' : code ?? e})`);
+    }
+  });
+  try {
+    return matchHosts(inv, patterns);
+  } catch (e) {
+    if (e instanceof SelectionError) throw new UsageError(`--limit '${limit}': ${e.message}`);
+    throw e;
+  }
+}
+
+export function applyLimit(inv: Inventory, flags: Flags, hosts: InventoryHost[]): InventoryHost[] {
+  const limit = flags.limit as string | undefined;
+  if (limit === undefined) return hosts;
+  let matched: string[];
+  try {
+    matched = limitHosts(inv, flags)!;
+  } catch (e) {
+    if (e instanceof SelectionError) throw new UsageError(`--limit '${limit}': ${e.message}`);
+    throw e;
+  }
+  if (!matched.length) throw new UsageError(`--limit '${limit}' matches no host of ${inv.sources.join(', ')} (hosts: ${[...inv.hosts.keys()].join(', ')})`);
+  const keep = new Set(matched);
+  const out = hosts.filter((h) => keep.has(h.name));
+  if (!out.length) {
+    throw new UsageError(`--limit '${limit}' leaves no host to act on: it matches ${matched.join(', ')}; this command would act on ${hosts.map((h) => h.name).join(', ') || 'none'}`);
+  }
+  return out;
 }
 
 export function groupOf(inv: Inventory, host: InventoryHost): 'server' | 'laptop' {
   const s = host.groups.includes(GROUPS.servers);
   const l = host.groups.includes(GROUPS.laptops);
-  if (s && l) throw new UsageError(`${inv.file}:${host.line}: host '${host.name}' is in both ${GROUPS.servers} and ${GROUPS.laptops}`);
-  if (!s && !l) throw new UsageError(`${inv.file}:${host.line}: host '${host.name}' is in neither ${GROUPS.servers} nor ${GROUPS.laptops}`);
+  if (s && l) throw new UsageError(`${host.file}:${host.line}: host '${host.name}' is in both ${GROUPS.servers} and ${GROUPS.laptops}`);
+  if (!s && !l) throw new UsageError(`${host.file}:${host.line}: host '${host.name}' is in neither ${GROUPS.servers} nor ${GROUPS.laptops}`);
   return s ? 'server' : 'laptop';
 }
 
@@ -110,13 +197,13 @@ export function serverOfLaptop(inv: Inventory, host: InventoryHost): string {
   const sh = host.vars['smarthost'];
   if (sh !== undefined && sh !== null) {
     if (typeof sh !== 'string' || !servers.includes(sh)) {
-      throw new UsageError(`${inv.file}:${host.line}: laptop '${host.name}' has smarthost '${String(sh)}', which is not a host in ${GROUPS.servers} (${servers.join(', ') || 'none'})`);
+      throw new UsageError(`${host.origins['smarthost'] ? `${host.origins['smarthost'].file}:${host.origins['smarthost'].line}` : `${host.file}:${host.line}`}: laptop '${host.name}' has smarthost '${String(sh)}', which is not a host in ${GROUPS.servers} (${servers.join(', ') || 'none'})`);
     }
     return sh;
   }
   if (servers.length === 1) return servers[0];
-  if (servers.length === 0) throw new UsageError(`${inv.file}:${host.line}: laptop '${host.name}' has no server: the inventory has no host in ${GROUPS.servers}`);
-  throw new UsageError(`${inv.file}:${host.line}: laptop '${host.name}' has no smarthost var and there are several servers (${servers.join(', ')}): set smarthost`);
+  if (servers.length === 0) throw new UsageError(`${host.file}:${host.line}: laptop '${host.name}' has no server: the inventory has no host in ${GROUPS.servers}`);
+  throw new UsageError(`${host.file}:${host.line}: laptop '${host.name}' has no smarthost var and there are several servers (${servers.join(', ')}): set smarthost`);
 }
 
 function expandHome(p: string): string {
@@ -124,8 +211,27 @@ function expandHome(p: string): string {
 }
 
 export function targetOf(inv: Inventory, host: InventoryHost): Target {
-  const c = connectionOf(host, inv.file);
-  return { name: host.name, host: c.host, port: c.port, user: c.user, privateKeyFile: c.privateKeyFile ? expandHome(c.privateKeyFile) : undefined, become: c.become };
+  void inv;
+  const cfg = ansibleConfig();
+  const c = connectionOf(host, undefined, {
+    user: cfg.remoteUser, privateKeyFile: cfg.privateKeyFile, become: cfg.become, becomeUser: cfg.becomeUser, becomeMethod: cfg.becomeMethod, sshArgs: cfg.sshArgs,
+  });
+  const where = (key: string): string => {
+    const w = host.origins[key];
+    return w ? `${w.file}:${w.line}` : cfg.file ? `${cfg.file} (privilege_escalation)` : `${host.file}:${host.line}`;
+  };
+  // The roles write root-owned files under /etc/mail: the tool becomes root, with sudo, or not at all.
+  if (c.become && c.becomeMethod !== undefined && c.becomeMethod !== 'sudo') {
+    throw new UsageError(`${where('ansible_become_method')}: host '${host.name}': ansible_become_method '${c.becomeMethod}' is not supported: this tool becomes root with sudo only`);
+  }
+  if (c.become && c.becomeUser !== undefined && c.becomeUser !== 'root') {
+    throw new UsageError(`${where('ansible_become_user')}: host '${host.name}': ansible_become_user '${c.becomeUser}' is not supported: the tool writes root-owned files under /etc/mail, so it becomes root only (remove it or set it to root)`);
+  }
+  const t: Target = { name: host.name, host: c.host, port: c.port, user: c.user, privateKeyFile: c.privateKeyFile ? expandHome(c.privateKeyFile) : undefined, become: c.become };
+  // ansible.cfg's [ssh_connection] ssh_args (or ansible_ssh_args), for the SSH layer to apply as
+  // Ansible's ssh_args option; ansible_ssh_common_args/extra_args stay in the host's vars.
+  if (c.sshArgs !== undefined) (t as Target & { sshArgs?: string }).sshArgs = c.sshArgs;
+  return t;
 }
 
 export function planFor(inv: Inventory, host: InventoryHost, role: Role): HostPlan {
@@ -152,12 +258,26 @@ export interface PlayRequest {
   messageLines?: boolean;
 }
 
+/** --list-hosts: the hosts a command acts on, as `ansible PATTERN --list-hosts` prints them. */
+export function listHosts(hosts: string[], peers: string[]): string {
+  const acted = [...new Set(hosts)];
+  const readOnly = [...new Set(peers)].filter((p) => !acted.includes(p));
+  let out = `  hosts (${acted.length}):\n` + acted.map((h) => `    ${h}\n`).join('');
+  if (readOnly.length) out += `  read from, not changed (${readOnly.length}):\n` + readOnly.map((h) => `    ${h}\n`).join('');
+  return out;
+}
+
 /** Run the phases, print the report, and return the exit code. */
 export async function play(req: PlayRequest): Promise<number> {
   const { flags } = req;
   const secrets = new Secrets();
   secrets.add(process.env.BECOME_PASSWORD);
   secrets.add(process.env.SSH_KEY_PASSPHRASE);
+  const cfg = ansibleConfig();
+  if (flags['list-hosts']) {
+    process.stdout.write(listHosts(req.phases.flat().map((p) => p.name), [...(req.peers?.keys() ?? [])]));
+    return EXIT.ok;
+  }
   const knownHostsFile = expandHome(flags['known-hosts'] ?? process.env.KNOWN_HOSTS ?? '~/.ssh/known_hosts');
   let khText = '';
   try {
@@ -187,7 +307,7 @@ export async function play(req: PlayRequest): Promise<number> {
     result = await runPlay(req.phases, {
       check: !!flags.check,
       diff: !!flags.diff,
-      forks: intFlag(flags.forks, 'forks', 10, 1),
+      forks: intFlag(flags.forks, 'forks', cfg.forks ?? 10, 1),
       lockPath: '/run/lock/sendmail-tls-relay.lock',
       lockWaitSeconds: intFlag(flags['lock-wait'], 'lock-wait', 60, 0),
       keepBackups: 5,
@@ -195,9 +315,10 @@ export async function play(req: PlayRequest): Promise<number> {
       connect: {
         knownHosts: kh.entries,
         knownHostsFile,
-        acceptNewHostKey: !!flags['accept-new-host-keys'],
+        // host_key_checking = False in ansible.cfg: new keys are recorded, a changed key is still refused
+        acceptNewHostKey: !!flags['accept-new-host-keys'] || cfg.hostKeyChecking === false,
         onNewHostKey: (t, type, key) => accepted.push(knownHostsLine(t.host, t.port, type, key)),
-        timeoutMs: intFlag(flags.timeout, 'timeout', 10, 1) * 1000,
+        timeoutMs: intFlag(flags.timeout, 'timeout', cfg.timeout ?? 10, 1) * 1000,
         becomePassword: process.env.BECOME_PASSWORD,
         keyPassphrase: process.env.SSH_KEY_PASSPHRASE,
         onCommand: (host, line) => reporter.command(host, secrets.mask(line)),

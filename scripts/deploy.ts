@@ -1,6 +1,6 @@
 // npm run deploy -- [--host NAME]... : the server role on hosts in mailservers, the client role on
 // hosts in laptops; without --host, every host (servers first, then every laptop is paired).
-import { COMMON_HELP, GROUPS, groupOf, loadEnv, loadInventory, main, parseFlags, planFor, play, serverOfLaptop } from './cli.js';
+import { applyLimit, COMMON_HELP, GROUPS, groupOf, loadEnv, loadInventory, main, parseFlags, planFor, play, serverOfLaptop } from './cli.js';
 import { resolveHostSelection, type InventoryHost } from '../lib/inventory.js';
 import { serverRole } from '../roles/server.js';
 import { clientRole } from '../roles/client.js';
@@ -10,7 +10,8 @@ import { PAIR_OPTION } from '../roles/tasks/per-laptop.js';
 const HELP = `usage: npm run deploy -- [--host NAME]... [options]
 Applies the role of each host's group: the server role to hosts in ${GROUPS.servers}, the client
 role (copy the server's certificate and key, include starttls.m4) to hosts in ${GROUPS.laptops}.
---host may be given more than once; without it, every host in the inventory.
+--host may be given more than once; without it, every host in the inventory. --limit PATTERN
+keeps only the hosts that match it (Ansible's host patterns).
   --host NAME                a host of the inventory (repeatable)
 ${COMMON_HELP}`;
 
@@ -23,9 +24,9 @@ main(async () => {
   }
   const inv = loadInventory(flags);
   const named = (flags.host as string[] | undefined) ?? [];
-  const hosts: InventoryHost[] = named.length
+  const hosts: InventoryHost[] = applyLimit(inv, flags, named.length
     ? resolveHostSelection(inv, named)
-    : [...resolveHostSelection(inv, [], GROUPS.servers), ...resolveHostSelection(inv, [], GROUPS.laptops)];
+    : [...resolveHostSelection(inv, [], GROUPS.servers), ...resolveHostSelection(inv, [], GROUPS.laptops)]);
   const servers = hosts.filter((h) => groupOf(inv, h) === 'server');
   const laptops = hosts.filter((h) => groupOf(inv, h) === 'laptop');
   laptops.forEach((l) => serverOfLaptop(inv, l)); // every laptop has a server, before anything is contacted
@@ -34,5 +35,12 @@ main(async () => {
   // server's own run: deploy pairs the laptops it deploys
   const pairings = pairingsOf(inv, laptops);
   const phases = [servers.map((h) => planFor(inv, h, serverRole)), laptops.map((h) => planFor(inv, h, clientRole))].filter((p) => p.length);
-  return play({ command: 'deploy', flags, inventory: inv, phases, options: { [PAIR_OPTION]: pairings } });
+  // a laptop reads its server's certificate: a server outside the selection is read, not changed
+  const peers = new Map(
+    [...new Set(laptops.map((l) => serverOfLaptop(inv, l)))].filter((s) => !servers.some((h) => h.name === s)).map((s) => {
+      const p = planFor(inv, inv.hosts.get(s)!, serverRole);
+      return [s, { vars: p.vars, target: p.target }] as const;
+    }),
+  );
+  return play({ command: 'deploy', flags, inventory: inv, phases, peers, options: { [PAIR_OPTION]: pairings } });
 });

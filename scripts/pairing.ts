@@ -41,7 +41,7 @@ export function pairingsOf(inv: Inventory, laptops: InventoryHost[]): LaptopPair
     try {
       laptopSubject(cn);
     } catch (e) {
-      throw new UsageError(`${inv.file}:${l.line}: laptop '${l.name}': ${(e as Error).message}`);
+      throw new UsageError(`${l.file}:${l.line}: laptop '${l.name}': ${(e as Error).message}`);
     }
     return { name: l.name, server: serverOfLaptop(inv, l), cn };
   });

@@ -33,6 +33,8 @@ main(async () => {
     process.stdout.write(HELP + '\n');
     return 0;
   }
+  // unpairing one laptop can mean re-pairing every other: the hosts follow from the names, not a pattern
+  if (flags.limit !== undefined) throw new UsageError('--limit does not apply to unpair: name the laptops to unpair (--list-hosts shows every host it would touch)');
   const inv = loadInventory(flags);
   if (!positionals.length) throw new UsageError(`name the laptops to unpair (known ${GROUPS.laptops}: ${(inv.groups.get(GROUPS.laptops)?.hosts ?? []).join(', ') || 'none'})`);
   const modes = serverModes(inv);

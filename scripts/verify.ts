@@ -1,6 +1,6 @@
 // npm run verify -- LAPTOP... | --all [--rcpt ADDRESS] : prove each laptop's pairing from the laptop
 // itself, without sending mail and without changing anything on any host.
-import { COMMON_HELP, GROUPS, loadEnv, loadInventory, main, parseFlags, planFor, play, serverOfLaptop, UsageError } from './cli.js';
+import { applyLimit, COMMON_HELP, GROUPS, loadEnv, loadInventory, main, parseFlags, planFor, play, serverOfLaptop, UsageError } from './cli.js';
 import { resolveHostSelection } from '../lib/inventory.js';
 import { verifyRole, DEFAULT_RCPT } from '../roles/verify.js';
 import { serverRole } from '../roles/server.js';
@@ -31,9 +31,10 @@ main(async () => {
   if (bad) throw new UsageError(`--rcpt: ${bad}`);
   const inv = loadInventory(flags);
   laptopTrustVars(inv);
+  if (!positionals.length && !flags.all && flags.limit !== undefined) flags.all = true;
   if (!positionals.length && !flags.all) throw new UsageError(`name the laptops to verify, or --all (known ${GROUPS.laptops}: ${(inv.groups.get(GROUPS.laptops)?.hosts ?? []).join(', ') || 'none'})`);
   if (positionals.length && flags.all) throw new UsageError('give laptop names or --all, not both');
-  const laptops = resolveHostSelection(inv, flags.all ? [] : positionals, GROUPS.laptops);
+  const laptops = applyLimit(inv, flags, resolveHostSelection(inv, flags.all ? [] : positionals, GROUPS.laptops));
   const serverNames = [...new Set(laptops.map((l) => serverOfLaptop(inv, l)))];
   const servers = resolveHostSelection(inv, serverNames, GROUPS.servers);
   return play({

@@ -4,9 +4,9 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, readdirSync, statSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, readdirSync, statSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import forge from 'node-forge';
 import { xtext } from '../../roles/text/dn.js';
 import { requireLab, labUp, labReset, hostRoot, hostAddress, hostExec, labPaths } from './helpers.js';
@@ -15,10 +15,19 @@ import { tool, recap, etcMailSums, toolKilledAt } from './tool.js';
 const HOSTS = ['mailserver', 'laptop1', 'laptop2'];
 const dir = mkdtempSync(join(tmpdir(), 'str-bad-'));
 let n = 0;
-function file(text: string): string {
-  const p = join(dir, `f${++n}.yml`);
+function file(text: string, ext = '.yml'): string {
+  const p = join(dir, `f${++n}${ext}`);
   writeFileSync(p, text);
   return p;
+}
+/** A folder holding `files` (relative path -> text); returns its path. */
+function folder(files: Record<string, string>): string {
+  const d = join(dir, `d${++n}`);
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(d, rel)), { recursive: true });
+    writeFileSync(join(d, rel), text);
+  }
+  return d;
 }
 /** An inventory of lab hosts; `extra` adds lines under each host (name -> yaml lines). */
 function labInventory(hosts: Record<string, { group: 'mailservers' | 'laptops'; vars?: Record<string, string | number | boolean> }>): string {
@@ -51,7 +60,11 @@ test('bad input before any host is contacted: one line naming file and line, exi
     const good = (body: string) => `all:\n  children:\n${body}`;
     const cases: Array<[string, string[], RegExp]> = [
       ['missing inventory', ['-i', join(dir, 'nope.yml')], /^error: .*nope\.yml: cannot read the inventory \(no such file\)$/],
-      ['inventory is a directory', ['-i', dir], /^error: .*: cannot read the inventory \(is a directory\)$/],
+      ['inventory folder with no inventory in it', ['-i', folder({ 'README.md': 'ignored\n', 'old.ini': '[laptops]\nl1\n' })], /^error: .*d\d+: no host in the inventory$/],
+      ['an INI line Ansible refuses', ['-i', file(`[mailservers]\nm1 ansible_host=127.0.0.1 ansible_port=${l.port}\n[laptops]\nl1 ansible_port ${l.port}\n`, '.ini')], /^error: .*f\d+\.ini:4: expected key=value host variable, got 'ansible_port'$/],
+      ['an INI :children naming no group', ['-i', file(`[mailservers]\nm1 ansible_host=127.0.0.1 ansible_port=${l.port}\n[laptops:children]\noffice\n`, '.ini')], /^error: .*f\d+\.ini:4: section \[laptops:children\] names a group that is not defined: office$/],
+      ['a group_vars file that is not YAML', ['-i', join(folder({ hosts: `[mailservers]\nm1 ansible_host=127.0.0.1 ansible_port=${l.port}\n`, 'group_vars/mailservers.yml': 'ansible_user: root\nbroken: [1,\n' }), 'hosts')], /^error: .*group_vars\/mailservers\.yml:\d+: not valid YAML: /],
+      ['a become password in host_vars', ['-i', join(folder({ 'hosts.ini': `[mailservers]\nm1 ansible_host=127.0.0.1 ansible_port=${l.port}\n`, 'host_vars/m1.yml': 'ansible_become_password: hunter2\n' }), 'hosts.ini')], /^error: .*host_vars\/m1\.yml:1: ansible_become_password is not read from a file \(secrets stay off the disk\): remove it and set BECOME_PASSWORD in the environment or \.env$/],
       ['not YAML', ['-i', file('all:\n  children: [\n')], /^error: .*f\d+\.yml:\d+: /],
       ['wrong shape (hosts is a list)', ['-i', file(good('    mailservers:\n      hosts:\n        - mailserver\n'))], /^error: .*f\d+\.yml:5: /],
       ['typo of a group', ['-i', file(good(`    mailserver:\n      hosts:\n        m1:\n          ${host}\n`))], /^error: .*f\d+\.yml:3: .*unknown group 'mailserver' \(did you mean 'mailservers'\?\)/],
@@ -60,6 +73,22 @@ test('bad input before any host is contacted: one line naming file and line, exi
     ];
     for (const [name, args, want] of cases) {
       const r = await tool('deploy', args, { lab: false });
+      assert.equal(r.code, 1, `${name}: exit 1\n${r.stdout}${r.stderr}`);
+      assert.match(r.stderr.trim(), want, name);
+      assert.equal(r.stderr.trim().split('\n').length, 1, `${name}: one line`);
+    }
+    // --limit, ansible.cfg and become: refused before anything is contacted
+    const iniInv = file(`[mailservers]\nm1 ansible_host=127.0.0.1 ansible_port=${l.port}\n[laptops]\nl1 ansible_host=127.0.0.1 ansible_port=${l.port} smarthost=m1\n`, '.ini');
+    const badCfg = file('[defaults]\nforks = many\n', '.cfg');
+    const more: Array<[string, string[], Record<string, string>, RegExp]> = [
+      ['a pattern that matches no host', ['deploy', '-i', iniInv, '--limit', 'desk*'], {}, /^error: --limit 'desk\*' matches no host of .*f\d+\.ini \(hosts: m1, l1\)$/],
+      ['a limit that leaves nothing to do', ['verify', '-i', iniInv, 'l1', '--limit', 'm1'], {}, /^error: --limit 'm1' leaves no host to act on: it matches m1; this command would act on l1$/],
+      ['a bad ansible.cfg value', ['deploy', '-i', iniInv], { ANSIBLE_CONFIG: badCfg }, /^error: .*f\d+\.cfg:2: \[defaults\] forks: must be a whole number of at least 1, not "many"$/],
+      ['become_user other than root', ['deploy', '-i', file(`[mailservers]\nm1 ansible_host=127.0.0.1 ansible_port=${l.port} ansible_user=admin ansible_become=yes ansible_become_user=postgres\n[laptops]\n`, '.ini')], {}, /^error: .*f\d+\.ini:2: host 'm1': ansible_become_user 'postgres' is not supported: the tool writes root-owned files under \/etc\/mail, so it becomes root only/],
+      ['become_method other than sudo', ['deploy', '-i', file(`[mailservers]\nm1 ansible_host=127.0.0.1 ansible_port=${l.port} ansible_user=admin ansible_become=yes\n[laptops]\n[all:vars]\nansible_become_method=su\n`, '.ini')], {}, /^error: .*f\d+\.ini:5: host 'm1': ansible_become_method 'su' is not supported: this tool becomes root with sudo only$/],
+    ];
+    for (const [name, [cmd, ...args], env, want] of more) {
+      const r = await tool(cmd, args, { lab: false, env });
       assert.equal(r.code, 1, `${name}: exit 1\n${r.stdout}${r.stderr}`);
       assert.match(r.stderr.trim(), want, name);
       assert.equal(r.stderr.trim().split('\n').length, 1, `${name}: one line`);

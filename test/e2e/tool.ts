@@ -15,7 +15,10 @@ const root = new URL('../../../', import.meta.url).pathname;
 
 /** node dist/scripts/<script>.js with the lab's inventory and known_hosts unless overridden. */
 export function tool(script: string, args: string[] = [], opts: { env?: Record<string, string>; lab?: boolean; timeoutMs?: number; cwd?: string } = {}): Promise<ToolResult> {
-  const labArgs = opts.lab === false ? [] : ['-i', labPaths.inventory, '--known-hosts', labPaths.knownHosts];
+  // -i may be given several times (the inventories add up, as in Ansible): the lab's inventory only
+  // when the test names none
+  const ownInventory = args.includes('-i') || args.includes('--inventory');
+  const labArgs = opts.lab === false ? [] : [...(ownInventory ? [] : ['-i', labPaths.inventory]), '--known-hosts', labPaths.knownHosts];
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [join(root, 'dist', 'scripts', `${script}.js`), ...labArgs, ...args], {
       cwd: opts.cwd ?? root,
