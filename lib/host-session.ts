@@ -132,11 +132,14 @@ export async function runHost(
         });
         if (!todo.length) return;
         ctx.changed = true;
-        if (opts.check) return;
-        const existed = todo.map((s) => !!cache.get(s.path)?.exists);
-        const done = await conn.write(todo, existed, opts.keepBackups);
-        // the first version of each file this run replaced is the one a rollback restores
-        for (const d of done) if (!written.has(d.path)) written.set(d.path, d.backup);
+        // in check mode nothing is written, but the snapshot takes the new content, so that the
+        // tasks after this one see what the real run would have left (and report what it would do)
+        if (!opts.check) {
+          const existed = todo.map((s) => !!cache.get(s.path)?.exists);
+          const done = await conn.write(todo, existed, opts.keepBackups);
+          // the first version of each file this run replaced is the one a rollback restores
+          for (const d of done) if (!written.has(d.path)) written.set(d.path, d.backup);
+        }
         for (const s of todo) {
           const content = Buffer.from(s.content);
           const prev = cache.get(s.path);

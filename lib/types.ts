@@ -75,8 +75,9 @@ export interface HostHandle {
   file(spec: string | ReadSpec): Promise<RemoteFile>;
   /** operations (lib/ops): read, compute the change with a pure function, write only the
    *  difference, notify when changed; true when something changed (or would, in check mode) */
-  edit(path: string, fn: (text: string, exists: boolean) => string | { text: string; warnings?: string[] }, o?: { notify?: string | string[]; mode?: number; owner?: string; group?: string }): Promise<boolean>;
-  put(spec: WriteSpec, o?: { notify?: string | string[] }): Promise<boolean>;
+  edit(path: string, fn: (text: string, exists: boolean) => string | { text: string; warnings?: string[] }, o?: { notify?: string | string[]; /** for a file the edit creates */ mode?: number; owner?: string; group?: string }): Promise<boolean>;
+  /** a whole file, or (`from`) a peer's file copied through memory: its secret is read only to be written */
+  put(spec: WriteSpec | (Omit<WriteSpec, 'content'> & { from: { peer: PeerHandle; path: string } }), o?: { notify?: string | string[] }): Promise<boolean>;
   attrs(path: string, want: { mode: number; owner: string; group: string }, o?: { notify?: string | string[] }): Promise<boolean>;
   absent(paths: string[], o?: { notify?: string | string[] }): Promise<boolean>;
   /** atomic writes (temp file + rename), owner/mode kept, dated backup; no-op in check mode */

@@ -15,18 +15,16 @@ import { removeDefine } from './text/sendmail-mc.js';
 const forgetLaptops: Task = {
   name: "the access map no longer lets the unpaired laptops relay",
   async run(h) {
-    const [access] = await h.files([ACCESS]);
-    const before = access.exists ? access.content!.toString('utf8') : '';
-    let after = before;
-    for (const p of pairingsFor(h.options, UNPAIR_OPTION, h.name)) {
-      const id = laptopEntryId(p.name);
-      if (findAccessEntry(after, id)) h.say(`removed ${p.name}'s line`);
-      else h.say(`${p.name} had no line`);
-      after = removeAccessEntry(after, id);
-    }
-    if (after === before) return;
-    await h.write([{ path: ACCESS, content: after }]);
-    h.notify(REBUILD);
+    await h.edit(
+      ACCESS,
+      (text) =>
+        pairingsFor(h.options, UNPAIR_OPTION, h.name).reduce((t, p) => {
+          const id = laptopEntryId(p.name);
+          h.say(findAccessEntry(t, id) ? `removed ${p.name}'s line` : `${p.name} had no line`);
+          return removeAccessEntry(t, id);
+        }, text),
+      { notify: REBUILD },
+    );
   },
 };
 
@@ -41,12 +39,8 @@ const dropOwnCertificate: Task = {
   name: "the laptop no longer presents its certificate",
   async run(h) {
     await editSendmailMc(h, (mc) => LAPTOP_DEFINES.reduce((t, [macro, value]) => removeDefine(t, macro, value), mc));
-    const [cert] = await h.files([LAPTOP_CLIENT_CERT]);
-    if (cert.exists) {
-      // removed, not backed up: a backup would keep what unpair takes away
-      await h.run(['rm', '-f', '--', LAPTOP_CLIENT_CERT], { changes: true });
-      h.notify(RELOAD);
-    }
+    // removed, not backed up: a backup would keep what unpair takes away
+    await h.absent([LAPTOP_CLIENT_CERT], { notify: RELOAD });
   },
 };
 

@@ -14,16 +14,17 @@ import { presented, sendmailUses } from './tls-files.js';
 export { SERVER_ISSUER_ID } from '../text/tls-mode.js';
 import { SERVER_ISSUER_ID } from '../text/tls-mode.js';
 
-/** Make sure /etc/mail/access holds `line` under the tool's marker `id`. */
+/** Make sure /etc/mail/access holds `line` under the tool's marker `id` (access.db is rebuilt). */
 export async function ensureAccessLine(h: HostHandle, id: string, line: string): Promise<void> {
-  const [access] = await h.files([ACCESS]);
-  const before = access.exists ? access.content!.toString('utf8') : '';
-  const edit = ensureAccessEntry(before, { id, line });
-  for (const w of edit.warnings) h.warn(`${ACCESS}: ${w}`);
-  for (const b of brokenHowtoLines(edit.text)) h.warn(`${ACCESS}:${b.lineNumber}: looks like the how-to's sed output without its CERTISSUER tag, which matches nothing: ${b.line}`);
-  if (!edit.changed) return;
-  await h.write([{ path: ACCESS, content: edit.text }]);
-  h.notify(REBUILD);
+  await h.edit(
+    ACCESS,
+    (text) => {
+      const e = ensureAccessEntry(text, { id, line });
+      const broken = brokenHowtoLines(e.text).map((b) => `line ${b.lineNumber} looks like the how-to's sed output without its CERTISSUER tag, which matches nothing: ${b.line}`);
+      return { text: e.text, warnings: [...e.warnings, ...broken] };
+    },
+    { notify: REBUILD },
+  );
 }
 
 export const accessLetsIssuerRelay: Task = {

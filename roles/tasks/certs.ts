@@ -13,18 +13,6 @@ import { presented, serverUses } from './tls-files.js';
 const CERT_MODE = 0o644;
 const KEY_MODE = 0o640;
 
-/** Which of the laptop's files differ from the server's (pure). */
-export function staleCertFiles(
-  serverCertSha: string,
-  serverKeySha: string,
-  laptop: { clientCertSha?: string; serverCertSha?: string; keySha?: string },
-): { certs: boolean; key: boolean } {
-  return {
-    certs: laptop.clientCertSha !== serverCertSha || laptop.serverCertSha !== serverCertSha,
-    key: laptop.keySha !== serverKeySha,
-  };
-}
-
 export const copyServerCertificate: Task = {
   name: "copy the server's certificate and key to the laptop",
   async run(h: HostHandle) {
@@ -39,32 +27,16 @@ export const copyServerCertificate: Task = {
     }
     // a CA-issued key never leaves the server: shared-key mode is for the server's own certificate
     if (!isSelfSigned(scert.content!.toString('utf8'))) throw new Error(notSelfSignedReason(server.name, from.cert));
-    const [ccert, lscert, lkey] = await h.files([CLIENT_CERT, SERVER_CERT, { path: COMMON_KEY, digestOnly: true, secret: true }]);
-    const stale = staleCertFiles(scert.sha256!, skey.sha256!, {
-      clientCertSha: ccert.exists ? ccert.sha256 : undefined,
-      serverCertSha: lscert.exists ? lscert.sha256 : undefined,
-      keySha: lkey.exists ? lkey.sha256 : undefined,
-    });
-    if (stale.certs && ccert.exists && ccert.content) {
+    const [ccert] = await h.files([CLIENT_CERT]);
+    if (ccert.exists && ccert.content && ccert.sha256 !== scert.sha256) {
       const was = certInfo(ccert.content.toString('utf8')).fingerprintSha256;
       const now = certInfo(scert.content!.toString('utf8')).fingerprintSha256;
       h.say(`laptop certificate ${was} is not the server's ${now}`);
     }
-    const writes = [
-      { path: CLIENT_CERT, content: scert.content!, mode: CERT_MODE, owner: 'root', group: 'smmsp' },
-      { path: SERVER_CERT, content: scert.content!, mode: CERT_MODE, owner: 'root', group: 'smmsp' },
-    ];
-    if (stale.key && h.checkMode) {
-      // say what would change without reading the key itself
-      await h.write(writes);
-      h.changed(`update ${COMMON_KEY} (secret content; not shown)`);
-    } else if (stale.key || lkey.mode !== KEY_MODE || lkey.group !== 'smmsp' || lkey.owner !== 'root') {
-      // only now read the key itself, once per run for all laptops
-      const [key] = await server.files([{ path: from.key, secret: true }]);
-      await h.write([...writes, { path: COMMON_KEY, content: key.content!, mode: KEY_MODE, owner: 'root', group: 'smmsp', secret: true }]);
-    } else {
-      await h.write(writes);
-    }
-    if (stale.certs || stale.key) h.notify(RELOAD);
+    const cert = { content: scert.content!, mode: CERT_MODE, owner: 'root', group: 'smmsp' };
+    await h.put({ path: CLIENT_CERT, ...cert }, { notify: RELOAD });
+    await h.put({ path: SERVER_CERT, ...cert }, { notify: RELOAD });
+    // the key: compared by digest; read from the server into memory only when it is to be written
+    await h.put({ path: COMMON_KEY, from: { peer: server, path: from.key }, mode: KEY_MODE, owner: 'root', group: 'smmsp', secret: true }, { notify: RELOAD });
   },
 };

@@ -11,17 +11,7 @@ import { describeListener } from '../text/sendmail-cf.js';
 export async function editSendmailMc(h: HostHandle, edit: (mc: string) => string): Promise<void> {
   const [mc] = await h.files([SENDMAIL_MC]);
   if (!mc.exists) throw new Error(`${SENDMAIL_MC} is missing on ${h.name}`);
-  const before = mc.content!.toString('utf8');
-  let after: string;
-  try {
-    after = edit(before);
-  } catch (e) {
-    throw new Error(`${h.name}:${SENDMAIL_MC}: ${(e as Error).message}`);
-  }
-  if (after === before) return;
-  await h.write([{ path: SENDMAIL_MC, content: after }]);
-  h.notify(REBUILD);
-  h.notify(RELOAD);
+  await h.edit(SENDMAIL_MC, edit, { notify: [REBUILD, RELOAD] });
 }
 
 export const includeStarttls: Task = {

@@ -10,8 +10,7 @@
 // with the CA key (read from the server into memory only), a copy of the server's certificate to
 // verify the server, and defines after the include naming those files. The server's key must not
 // stay on a laptop: a copy from shared-key mode is replaced by the laptop's own (update_tls new).
-import { createHash } from 'node:crypto';
-import type { HostHandle, Task, WriteSpec } from '../../lib/types.js';
+import type { HostHandle, Task } from '../../lib/types.js';
 import { accessEntryIds, ensureAccessEntry, findAccessEntry, removeAccessEntry, accessLine } from '../text/access-file.js';
 import { certIssuerKey, certInfo } from '../text/dn.js';
 import {
@@ -72,23 +71,10 @@ export const perLaptopClientProbes: Record<string, string> = {
   keyBackups: `for f in ${COMMON_KEY}.bak-*; do [ -f "$f" ] && printf '%s %s\\n' "$(sha256sum < "$f" | cut -c1-64)" "$f"; done; true`,
 };
 
-/** Write one file unless it already holds this content with this owner and mode; true if written. */
-async function writeIfDifferent(h: HostHandle, spec: WriteSpec): Promise<boolean> {
-  const [cur] = await h.files([{ path: spec.path, digestOnly: !!spec.secret, secret: spec.secret }]);
-  const want = createHash('sha256').update(Buffer.from(spec.content)).digest('hex');
-  if (cur.exists && cur.sha256 === want && (spec.mode === undefined || cur.mode === spec.mode) && (spec.owner === undefined || cur.owner === spec.owner) && (spec.group === undefined || cur.group === spec.group)) return false;
-  await h.write([spec]);
-  return true;
-}
-
-/** Apply a pure edit to /etc/mail/access; rebuild access.db when the text changed. */
+/** Apply a pure edit to /etc/mail/access; rebuild access.db when the text changed (no reload:
+ *  sendmail reopens access.db when it changes). */
 async function editAccess(h: HostHandle, edit: (text: string) => string): Promise<void> {
-  const [access] = await h.files([ACCESS]);
-  const before = access.exists ? access.content!.toString('utf8') : '';
-  const after = edit(before);
-  if (after === before) return;
-  await h.write([{ path: ACCESS, content: after }]);
-  h.notify(REBUILD);
+  await h.edit(ACCESS, edit, { notify: REBUILD });
 }
 
 function ensure(text: string, id: string, line: string, h: HostHandle): string {
@@ -105,9 +91,7 @@ export const laptopCaExists: Task = {
     if (tlsMode(h.vars, h.name) !== 'per-laptop') return h.skip('shared-key mode');
     const [cert, key] = await h.files([LAPTOP_CA_CERT, { path: LAPTOP_CA_KEY, digestOnly: true, secret: true }]);
     if (cert.exists && key.exists) {
-      if (key.mode !== CA_KEY_MODE || key.owner !== 'root' || key.group !== 'root') {
-        await h.run(['sh', '-c', 'chown root:root -- "$1" && chmod 0600 -- "$1"', 'sh', LAPTOP_CA_KEY], { changes: true, describe: `chown root:root, chmod 0600 ${LAPTOP_CA_KEY}` });
-      }
+      await h.attrs(LAPTOP_CA_KEY, { mode: CA_KEY_MODE, owner: 'root', group: 'root' });
       const info = certInfo(cert.content!.toString('utf8'));
       const ex = expiryOf(info.notBefore, info.notAfter);
       if (ex.state === 'expired') throw new Error(`${LAPTOP_CA_CERT} on ${h.name} expired on ${info.notAfter.toISOString().slice(0, 10)}: remove ${LAPTOP_CA_CERT} and ${LAPTOP_CA_KEY}, deploy, and pair every laptop again`);
@@ -117,7 +101,6 @@ export const laptopCaExists: Task = {
     if (cert.exists !== key.exists) {
       h.warn(`${h.name} has ${cert.exists ? LAPTOP_CA_CERT : LAPTOP_CA_KEY} without ${cert.exists ? LAPTOP_CA_KEY : LAPTOP_CA_CERT}: making a new laptop CA; every laptop must be paired again`);
     }
-    if (h.checkMode) return h.changed(`create the laptop CA (${LAPTOP_CA_CERT}, key ${LAPTOP_CA_KEY})`);
     const ca = makeLaptopCa({ commonName: serverCommonName(h.name, h.vars) });
     h.secret(ca.keyPem);
     // key first in the same round trip: a certificate without its key is never left behind
@@ -143,7 +126,7 @@ export const serverTrustsLaptopCa: Task = {
     }
     // rebuilt whenever the server's certificate changes (update_tls new)
     const bundle = caBundle(scert.content!.toString('utf8'), ca.content!.toString('utf8'));
-    if (await writeIfDifferent(h, { path: RELAY_CA_BUNDLE, content: bundle, mode: CERT_MODE, owner: 'root', group: 'smmsp' })) h.notify(RELOAD);
+    await h.put({ path: RELAY_CA_BUNDLE, content: bundle, mode: CERT_MODE, owner: 'root', group: 'smmsp' }, { notify: RELOAD });
     await editSendmailMc(h, (mc) => ensureDefineAfterInclude(ensureStarttlsInclude(mc), 'confCACERT', RELAY_CA_BUNDLE));
   },
 };
@@ -202,7 +185,7 @@ export const serverKeyNotOnLaptop: Task = {
     if (lkey.exists && lkey.sha256 === skey.sha256) {
       // sendmail-common.key is also the laptop's own server key: give it a key of its own
       h.say(`${COMMON_KEY} is the same key as ${server.name}'s: making the laptop's own`);
-      await h.run([UPDATE_TLS, 'new'], { changes: true });
+      await h.$`${UPDATE_TLS} new`;
       h.notify(RELOAD);
     }
     // dated backups the tool left when it replaced a copy of the key
@@ -212,7 +195,10 @@ export const serverKeyNotOnLaptop: Task = {
       .map((l) => l.split(' '))
       .filter(([sha, path]) => sha === skey.sha256 && path?.startsWith(`${TLS_DIR}/`))
       .map(([, path]) => path);
-    if (copies.length) await h.run(['rm', '-f', '--', ...copies], { changes: true, describe: `remove ${copies.length} backup(s) holding ${server.name}'s key: ${copies.join(' ')}` });
+    if (copies.length) {
+      h.say(`removing ${copies.length} backup(s) holding ${server.name}'s key`);
+      await h.absent(copies);
+    }
   },
 };
 
@@ -238,25 +224,18 @@ export const laptopOwnCertificate: Task = {
       publicKeyPem: keyUsable ? pub : undefined,
     });
     if (state === 'current' && keyUsable) {
-      if (key.mode !== LAPTOP_KEY_MODE || key.owner !== 'root' || key.group !== 'smmsp') {
-        await h.run(['sh', '-c', 'chown root:smmsp -- "$1" && chmod 0640 -- "$1"', 'sh', LAPTOP_CLIENT_KEY], { changes: true, describe: `chown root:smmsp, chmod 0640 ${LAPTOP_CLIENT_KEY}` });
-        h.notify(RELOAD);
-      }
+      await h.attrs(LAPTOP_CLIENT_KEY, { mode: LAPTOP_KEY_MODE, owner: 'root', group: 'smmsp' }, { notify: RELOAD });
     } else {
       h.say(keyUsable ? `certificate ${state}: signing a new one` : 'no usable key of its own: making one on the laptop');
       if (h.checkMode) return h.changed(keyUsable ? `sign a new ${LAPTOP_CLIENT_CERT}` : `make ${LAPTOP_CLIENT_KEY} and sign ${LAPTOP_CLIENT_CERT}`);
       // the key is made on the laptop (umask 077, then root:smmsp 0640); only the CSR comes back
-      const r = keyUsable
-        ? await h.run(['openssl', ...laptopCsrFromKeyArgs(subject)], { describe: `openssl req -new -key ${LAPTOP_CLIENT_KEY} -subj ${subject.subj}` })
-        : await h.run(['sh', '-c', 'k=$1; shift; umask 077; openssl "$@" && chown root:smmsp -- "$k" && chmod 0640 -- "$k"', 'sh', LAPTOP_CLIENT_KEY, ...laptopCsrArgs(subject)], {
-            changes: true,
-            describe: `openssl req -new -newkey rsa:2048 -keyout ${LAPTOP_CLIENT_KEY} -subj ${subject.subj}`,
-          });
+      const csr = keyUsable
+        ? await h.read$`openssl ${laptopCsrFromKeyArgs(subject)}`
+        : await h.$`umask 077; openssl ${laptopCsrArgs(subject)} && chown root:smmsp -- ${LAPTOP_CLIENT_KEY} && chmod 0640 -- ${LAPTOP_CLIENT_KEY}`;
       const [caKey] = await server.files([{ path: LAPTOP_CA_KEY, secret: true }]);
       if (!caKey.exists || !caKey.content) throw new Error(`${server.name} has no ${LAPTOP_CA_KEY}`);
-      const signed = signLaptopCsr(r.stdout, caPem, caKey.content.toString('utf8'), { expectedSubject: subject });
-      await h.write([{ path: LAPTOP_CLIENT_CERT, content: signed, mode: CERT_MODE, owner: 'root', group: 'smmsp' }]);
-      h.notify(RELOAD);
+      const signed = signLaptopCsr(csr.stdout, caPem, caKey.content.toString('utf8'), { expectedSubject: subject });
+      await h.put({ path: LAPTOP_CLIENT_CERT, content: signed, mode: CERT_MODE, owner: 'root', group: 'smmsp' }, { notify: RELOAD });
     }
     // the server's side is written in the server's run (pair): say when it is missing
     const entry = access.exists ? findAccessEntry(access.content!.toString('utf8'), laptopEntryId(h.name)) : undefined;
@@ -274,7 +253,7 @@ export const laptopHasServerCertificate: Task = {
     const SERVER_CERT = presented(await serverUses(server)).cert;
     const [scert] = await server.files([SERVER_CERT]);
     if (!scert.exists) throw new Error(`${server.name} has no ${SERVER_CERT}: deploy the server first`);
-    if (await writeIfDifferent(h, { path: RELAY_SERVER_CERT, content: scert.content!, mode: CERT_MODE, owner: 'root', group: 'smmsp' })) h.notify(RELOAD);
+    await h.put({ path: RELAY_SERVER_CERT, content: scert.content!, mode: CERT_MODE, owner: 'root', group: 'smmsp' }, { notify: RELOAD });
   },
 };
 

@@ -10,7 +10,7 @@ import { editSendmailMc, serverNames } from './mc-tasks.js';
 import { ensureAccessDb, smartHost, smartHostName } from '../text/sendmail-mc.js';
 import { laptopServer } from './server-of.js';
 import { tlsMode } from '../text/tls-mode.js';
-import { presented, sendmailUses, serverUses } from './tls-files.js';
+import { presented, serverUses, usesOrSkip } from './tls-files.js';
 import { SERVER_ISSUER_ID } from './access.js';
 
 import { REQUIRE_VAR, SERVER_TLS_ID, notSelfSignedReason, requiresVerifiedServer, tlsSrvLine, unsafeIssuerLines } from '../text/trust.js';
@@ -25,7 +25,10 @@ export const sharedKeyNeedsSelfSignedCert: Task = {
   async run(h) {
     if (tlsMode(h.vars, h.name) === 'per-laptop') return h.skip('per-laptop mode: laptops get certificates from the laptop CA');
     // the certificate sendmail presents (sendmail.cf's ServerCertFile), not Debian's by assumption
-    const certPath = presented(await sendmailUses(h, 'server')).cert;
+    // (a sendmail.mc with no place for the include: the include task names that problem)
+    const uses = await usesOrSkip(h, 'server');
+    if (!uses) return;
+    const certPath = presented(uses).cert;
     const [cert, access] = await h.files([certPath, ACCESS]);
     if (!cert.exists || !cert.content) return; // certificatesExist makes it, or says why not
     const pem = cert.content.toString('utf8');
@@ -38,7 +41,7 @@ export const sharedKeyNeedsSelfSignedCert: Task = {
     const text = access.exists && access.content ? access.content.toString('utf8') : '';
     const ours = findAccessEntry(text, SERVER_ISSUER_ID);
     if (ours && /^relay$/i.test(ours.action.trim())) {
-      await h.write([{ path: ACCESS, content: removeAccessEntry(text, SERVER_ISSUER_ID) }]);
+      await h.edit(ACCESS, (t) => removeAccessEntry(t, SERVER_ISSUER_ID));
       h.warn(`removed the unsafe ${ours.key} RELAY line (${ACCESS}:${ours.lineNumber}) an earlier version wrote: it let every certificate of that CA relay`);
       await rebuild.run(h); // now: the task fails below and handlers would not run
     }
@@ -54,14 +57,8 @@ export const laptopRequiresVerifiedServer: Task = {
   name: 'the laptop hands mail only to its verified server',
   async run(h: HostHandle) {
     const server = h.peer(laptopServer(h));
-    const [access] = await h.files([ACCESS]);
-    const text = access.exists && access.content ? access.content.toString('utf8') : '';
     if (!requiresVerifiedServer(h.vars, `${h.name}: ${REQUIRE_VAR}`)) {
-      const after = removeAccessEntry(text, SERVER_TLS_ID);
-      if (after !== text) {
-        await h.write([{ path: ACCESS, content: after }]);
-        h.notify(REBUILD);
-      }
+      await h.edit(ACCESS, (t) => removeAccessEntry(t, SERVER_TLS_ID), { notify: REBUILD });
       h.warn(`${REQUIRE_VAR} is false for ${h.name}: its sendmail hands mail to whatever answers for its smart host's name, verified or not`);
       return;
     }
@@ -89,10 +86,7 @@ export const laptopRequiresVerifiedServer: Task = {
       h.warn(`SMART_HOST on ${h.name} is ${current} without brackets: sendmail looks up MX records for it and may connect to another name, which the TLS_Srv rule does not cover; --set-smarthost writes [${name}]`);
     }
     await editSendmailMc(h, ensureAccessDb); // without access_db, tls_server looks nothing up
-    const edit = ensureAccessEntry(text, { id: SERVER_TLS_ID, line: tlsSrvLine(name, pem) });
-    for (const w of edit.warnings) h.warn(`${ACCESS}: ${w}`);
-    if (!edit.changed) return;
-    await h.write([{ path: ACCESS, content: edit.text, ...(access.exists ? {} : { mode: 0o600, owner: 'root', group: 'root' }) }]);
-    h.notify(REBUILD);
+    const line = tlsSrvLine(name, pem);
+    await h.edit(ACCESS, (t) => ensureAccessEntry(t, { id: SERVER_TLS_ID, line }), { notify: REBUILD, mode: 0o600, owner: 'root', group: 'root' });
   },
 };

@@ -78,7 +78,8 @@ export async function sendmailUses(h: HostHandle, role: 'server' | 'laptop'): Pr
   let uses: SendmailUses;
   if (planned === text && !stale && /^O ServerCertFile=/m.test(gathered)) uses = judge('sendmail.cf', gathered);
   else {
-    const r = await h.run({ script: M4_OPTIONS }, { stdin: planned, check: false, describe: 'm4 /etc/mail/sendmail.mc (read only: which files sendmail will use)' });
+    // m4 on the sendmail.mc this run will write (on stdin), read only: which files sendmail will use
+    const r = await h.read$({ input: planned, nothrow: true })`sh -c ${M4_OPTIONS}`;
     uses = judge('m4', r.stdout);
   }
   memo.set(key, uses);
@@ -110,7 +111,7 @@ export function pemHolds(bundle: string, certPem: string): boolean {
 }
 
 /** sendmailUses, or undefined when sendmail.mc has no place for the include (reported by that task). */
-async function usesOrSkip(h: HostHandle, role: 'server' | 'laptop'): Promise<SendmailUses | undefined> {
+export async function usesOrSkip(h: HostHandle, role: 'server' | 'laptop'): Promise<SendmailUses | undefined> {
   try {
     return await sendmailUses(h, role);
   } catch (e) {

@@ -30,7 +30,7 @@ export const certificatesExist: Task = {
       if (conf.exists && handsOff(conf.content!.toString('utf8'))) {
         throw new Error(`update_tls will not run on ${h.name}: HANDS_OFF is set in ${SENDMAIL_CONF} (set HANDS_OFF="No" or create ${SERVER_CERT} yourself)`);
       }
-      await h.run(action === 'new' ? [UPDATE_TLS, 'new'] : [UPDATE_TLS], { changes: true });
+      await h.$`${UPDATE_TLS} ${action === 'new' ? ['new'] : []}`;
       if (!h.checkMode) {
         const [after] = await h.files([SERVER_CERT]);
         if (!after.exists) throw new Error(`update_tls ran on ${h.name} but ${SERVER_CERT} is still missing`);

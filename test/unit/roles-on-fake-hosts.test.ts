@@ -39,7 +39,7 @@ const DEBIAN_CF_OPTIONS = [
 ].join('\n');
 /** A Debian host's answers: m4 (read only, to learn the TLS files) prints Debian's options; the rest succeeds. */
 const debianRun = (_s: string, describe: string | undefined) =>
-  describe?.startsWith('m4 ') ? { code: 0, stdout: DEBIAN_CF_OPTIONS + '\n', stderr: '' } : { code: 0, stdout: '', stderr: '' };
+  describe?.includes('m4 2>/dev/null') ? { code: 0, stdout: DEBIAN_CF_OPTIONS + '\n', stderr: '' } : { code: 0, stdout: '', stderr: '' };
 const SERVER_TLS = debianCert('mail.example.org');
 
 function debianServer(): FakeHost {
@@ -69,7 +69,7 @@ test('server role on a fresh Debian 12 server: edits, one rebuild and one reload
   assert.match(srv.text(SENDMAIL_MC)!, /^include\(`\/etc\/mail\/tls\/starttls\.m4'\)dnl$/m);
   assert.match(srv.text(SENDMAIL_MC)!, /^define\(`confTLS_SRV_OPTIONS', `'\)dnl$/m);
   assert.match(srv.text(ACCESS)!, /^CERTISSUER:\/O=Sendmail\/OU=Sendmail\+20Server\/CN=mail\.example\.org\/emailAddress=admin@mail\.example\.org\tRELAY$/m);
-  assert.deepEqual(srv.commands.filter((c) => !c.startsWith('m4 ')), ["sh -c '…' safe-make build", '/etc/init.d/sendmail reload']);
+  assert.deepEqual(srv.commands.filter((c) => !c.includes('m4 2>/dev/null')), ["sh -c '…' safe-make build", '/etc/init.d/sendmail reload']);
   assert.equal(statusOf(r.lines, 'mailserver', /laptop CA exists/), 'skipped');
   assert.equal(st.skipped, r.lines.filter((l) => l.status === 'skipped').length);
   assert.ok(st.skipped >= 1);
