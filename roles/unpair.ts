@@ -1,7 +1,7 @@
 // `unpair` in per-laptop mode: the server forgets the laptop (its CERTSUBJECT line goes; make
 // rebuilds access.db and sendmail reopens it, no reload), and the laptop loses its certificate
 // and the defines naming it (when it can be reached).
-import type { Role, Task } from '../lib/types.js';
+import type { Role } from '../lib/types.js';
 import { ACCESS, SENDMAIL_MC, SERVER_CERT } from './paths.js';
 import { configurationIsCurrent, rebuild, reload, RELOAD, sendmailInstalled, sendmailProbes } from './tasks/sendmail.js';
 import { findAccessEntry, removeAccessEntry } from './text/access-file.js';
@@ -11,22 +11,20 @@ import { LAPTOP_CA_CERT, LAPTOP_CLIENT_CERT } from './pki/laptop-ca.js';
 import { REBUILD } from './tasks/sendmail.js';
 import { editSendmailMc } from './tasks/mc-tasks.js';
 import { removeDefine } from './text/sendmail-mc.js';
+import { task } from '../lib/role.js';
 
-const forgetLaptops: Task = {
-  name: "the access map no longer lets the unpaired laptops relay",
-  async run(h) {
-    await h.edit(
-      ACCESS,
-      (text) =>
-        pairingsFor(h.options, UNPAIR_OPTION, h.name).reduce((t, p) => {
-          const id = laptopEntryId(p.name);
-          h.say(findAccessEntry(t, id) ? `removed ${p.name}'s line` : `${p.name} had no line`);
-          return removeAccessEntry(t, id);
-        }, text),
-      { notify: REBUILD },
-    );
-  },
-};
+const forgetLaptops = task("the access map no longer lets the unpaired laptops relay", async (h) => {
+  await h.edit(
+    ACCESS,
+    (text) =>
+      pairingsFor(h.options, UNPAIR_OPTION, h.name).reduce((t, p) => {
+        const id = laptopEntryId(p.name);
+        h.say(findAccessEntry(t, id) ? `removed ${p.name}'s line` : `${p.name} had no line`);
+        return removeAccessEntry(t, id);
+      }, text),
+    { notify: REBUILD },
+  );
+});
 
 export const serverUnpairRole: Role = {
   name: 'server (unpair)',
@@ -35,14 +33,11 @@ export const serverUnpairRole: Role = {
   handlers: [rebuild, reload],
 };
 
-const dropOwnCertificate: Task = {
-  name: "the laptop no longer presents its certificate",
-  async run(h) {
-    await editSendmailMc(h, (mc) => LAPTOP_DEFINES.reduce((t, [macro, value]) => removeDefine(t, macro, value), mc));
-    // removed, not backed up: a backup would keep what unpair takes away
-    await h.absent([LAPTOP_CLIENT_CERT], { notify: RELOAD });
-  },
-};
+const dropOwnCertificate = task("the laptop no longer presents its certificate", async (h) => {
+  await editSendmailMc(h, (mc) => LAPTOP_DEFINES.reduce((t, [macro, value]) => removeDefine(t, macro, value), mc));
+  // removed, not backed up: a backup would keep what unpair takes away
+  await h.absent([LAPTOP_CLIENT_CERT], { notify: RELOAD });
+});
 
 export const laptopUnpairRole: Role = {
   name: 'laptop (unpair)',

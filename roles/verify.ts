@@ -2,7 +2,7 @@
 // changing anything: an SMTP session to its server with STARTTLS and the certificate and key the
 // laptop's sendmail presents, EHLO, MAIL FROM, RCPT TO an outside address, then RSET and QUIT.
 // The task fails (exit 2) when the server does not accept the recipient (e.g. Relaying denied).
-import type { HostHandle, Role, Task } from '../lib/types.js';
+import type { HostHandle, Role } from '../lib/types.js';
 import { ACCESS, SENDMAIL_CF, SENDMAIL_MC, SERVER_CERT } from './paths.js';
 import { judgeServerTrust, requiresVerifiedServer, REQUIRE_VAR } from './text/trust.js';
 import { smartHost } from './text/sendmail-mc.js';
@@ -11,6 +11,7 @@ import { certInfo } from './text/dn.js';
 import { serverNames } from './tasks/mc-tasks.js';
 import { hostFile } from './files.js';
 import { cfSmartHost, clientTlsFiles, parseProbe, probeVerdict } from './text/smtp-probe.js';
+import { task } from '../lib/role.js';
 
 export const DEFAULT_RCPT = 'someone@example.net';
 const SMTP_PORT = 25;
@@ -36,48 +37,45 @@ function laptopFqdn(h: HostHandle): string {
   return name;
 }
 
-export const smtpSession: Task = {
-  name: 'SMTP session to the server with STARTTLS and the laptop\'s certificate: RCPT TO an outside address is accepted',
-  async run(h) {
-    const server = laptopServer(h);
-    const fqdn = await serverFqdn(h, server);
-    const [cf] = await h.files([SENDMAIL_CF]);
-    if (!cf.exists || !cf.content) throw new Error(`${h.name} has no ${SENDMAIL_CF}: is sendmail installed?`);
-    const cfText = cf.content.toString('utf8');
-    const files = clientTlsFiles(cfText);
-    const ds = cfSmartHost(cfText);
-    const names = serverNames(h.peer(server), fqdn);
-    if (!ds) h.warn(`${h.name}'s sendmail has no smart host: its mail goes straight to the recipients' servers, not through ${server}`);
-    else if (!names.includes(ds.toLowerCase())) h.warn(`${h.name}'s sendmail sends through ${ds}, not its server ${server} (${fqdn})`);
+export const smtpSession = task('SMTP session to the server with STARTTLS and the laptop\'s certificate: RCPT TO an outside address is accepted', async (h) => {
+  const server = laptopServer(h);
+  const fqdn = await serverFqdn(h, server);
+  const [cf] = await h.files([SENDMAIL_CF]);
+  if (!cf.exists || !cf.content) throw new Error(`${h.name} has no ${SENDMAIL_CF}: is sendmail installed?`);
+  const cfText = cf.content.toString('utf8');
+  const files = clientTlsFiles(cfText);
+  const ds = cfSmartHost(cfText);
+  const names = serverNames(h.peer(server), fqdn);
+  if (!ds) h.warn(`${h.name}'s sendmail has no smart host: its mail goes straight to the recipients' servers, not through ${server}`);
+  else if (!names.includes(ds.toLowerCase())) h.warn(`${h.name}'s sendmail sends through ${ds}, not its server ${server} (${fqdn})`);
 
-    let clientCert: { subject: string; issuer: string } | undefined;
-    if (files.cert && files.key) {
-      const [cert, key] = await h.files([files.cert, { path: files.key, digestOnly: true, secret: true }]);
-      if (!cert.exists) throw new Error(`${h.name} has no ${files.cert} (its sendmail.cf's ClientCertFile): pair it (npm run pair -- ${h.name})`);
-      if (!key.exists) throw new Error(`${h.name} has no ${files.key} (its sendmail.cf's ClientKeyFile): pair it (npm run pair -- ${h.name})`);
-      try {
-        clientCert = certInfo(cert.content!.toString('utf8'));
-      } catch {
-        clientCert = undefined; // openssl on the laptop reports a bad certificate itself
-      }
-    } else {
-      h.warn(`${SENDMAIL_CF} on ${h.name} names no client certificate and key (starttls.m4 not included?): its sendmail presents none; pair it (npm run pair -- ${h.name})`);
+  let clientCert: { subject: string; issuer: string } | undefined;
+  if (files.cert && files.key) {
+    const [cert, key] = await h.files([files.cert, { path: files.key, digestOnly: true, secret: true }]);
+    if (!cert.exists) throw new Error(`${h.name} has no ${files.cert} (its sendmail.cf's ClientCertFile): pair it (npm run pair -- ${h.name})`);
+    if (!key.exists) throw new Error(`${h.name} has no ${files.key} (its sendmail.cf's ClientKeyFile): pair it (npm run pair -- ${h.name})`);
+    try {
+      clientCert = certInfo(cert.content!.toString('utf8'));
+    } catch {
+      clientCert = undefined; // openssl on the laptop reports a bad certificate itself
     }
+  } else {
+    h.warn(`${SENDMAIL_CF} on ${h.name} names no client certificate and key (starttls.m4 not included?): its sendmail presents none; pair it (npm run pair -- ${h.name})`);
+  }
 
-    const rcpt = typeof h.options.rcpt === 'string' && h.options.rcpt ? h.options.rcpt : DEFAULT_RCPT;
-    const me = laptopFqdn(h);
-    const args = [fqdn, String(SMTP_PORT), files.cert ?? '', files.key ?? '', files.caFile ?? '', files.caPath ?? '', me, `root@${me}`, rcpt];
-    // files/smtp-probe.sh: openssl s_client -starttls smtp to the server with the laptop's certificate,
-    // then EHLO, MAIL FROM, RCPT TO, RSET, QUIT, one command at a time; it changes nothing
-    const r = await h.read$({ nothrow: true })`bash -c ${hostFile('smtp-probe.sh')} verify ${args}`;
-    const code = r.exitCode ?? 255;
-    if (code !== 0 && !/^X: /m.test(r.stdout)) throw new Error(`the SMTP session script failed on ${h.name} (exit ${code}): ${r.stderr.trim().split('\n').slice(-3).join('; ')}`);
-    await reportServerTrust(h, server);
-    const verdict = probeVerdict(parseProbe(r.stdout, r.stderr), { laptop: h.name, server: fqdn, port: SMTP_PORT, rcpt, files, clientCert });
-    verdict.messages.forEach((m) => h.say(m));
-    if (verdict.error) throw new Error(verdict.error);
-  },
-};
+  const rcpt = typeof h.options.rcpt === 'string' && h.options.rcpt ? h.options.rcpt : DEFAULT_RCPT;
+  const me = laptopFqdn(h);
+  const args = [fqdn, String(SMTP_PORT), files.cert ?? '', files.key ?? '', files.caFile ?? '', files.caPath ?? '', me, `root@${me}`, rcpt];
+  // files/smtp-probe.sh: openssl s_client -starttls smtp to the server with the laptop's certificate,
+  // then EHLO, MAIL FROM, RCPT TO, RSET, QUIT, one command at a time; it changes nothing
+  const r = await h.read$({ nothrow: true })`bash -c ${hostFile('smtp-probe.sh')} verify ${args}`;
+  const code = r.exitCode ?? 255;
+  if (code !== 0 && !/^X: /m.test(r.stdout)) throw new Error(`the SMTP session script failed on ${h.name} (exit ${code}): ${r.stderr.trim().split('\n').slice(-3).join('; ')}`);
+  await reportServerTrust(h, server);
+  const verdict = probeVerdict(parseProbe(r.stdout, r.stderr), { laptop: h.name, server: fqdn, port: SMTP_PORT, rcpt, files, clientCert });
+  verdict.messages.forEach((m) => h.say(m));
+  if (verdict.error) throw new Error(verdict.error);
+});
 
 /** Whether the laptop's sendmail hands mail only to its verified server (its TLS_Srv rule): said
  *  when it does, warned when it does not; in the task's facts as serverTrust. */

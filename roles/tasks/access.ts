@@ -2,7 +2,7 @@
 // issuer, encoded as sendmail encodes it, present once; a stale line the tool wrote earlier (after
 // the issuer changed) is replaced, not duplicated. access.db is rebuilt by make; sendmail reopens
 // it by itself, so no reload is needed for this file alone.
-import type { HostHandle, Task } from '../../lib/types.js';
+import type { HostHandle } from '../../lib/types.js';
 import { accessLine, brokenHowtoLines, ensureAccessEntry } from '../text/access-file.js';
 import { certIssuerKey, isSelfSigned } from '../text/dn.js';
 import { notSelfSignedReason } from '../text/trust.js';
@@ -13,6 +13,7 @@ import { presented, sendmailUses } from './tls-files.js';
 
 export { SERVER_ISSUER_ID } from '../text/tls-mode.js';
 import { SERVER_ISSUER_ID } from '../text/tls-mode.js';
+import { task } from '../../lib/role.js';
 
 /** Make sure /etc/mail/access holds `line` under the tool's marker `id` (access.db is rebuilt). */
 export async function ensureAccessLine(h: HostHandle, id: string, line: string): Promise<void> {
@@ -27,25 +28,22 @@ export async function ensureAccessLine(h: HostHandle, id: string, line: string):
   );
 }
 
-export const accessLetsIssuerRelay: Task = {
-  name: "the access map lets the server certificate's issuer relay",
-  async run(h) {
-    if (tlsMode(h.vars, h.name) === 'per-laptop') return h.skip('per-laptop mode: the laptop CA task writes the access lines');
-    // the certificate sendmail presents (sendmail.cf's ServerCertFile), not Debian's by assumption
-    const SERVER_CERT = presented(await sendmailUses(h, 'server')).cert;
-    const [cert] = await h.files([SERVER_CERT]);
-    if (!cert.exists) {
-      if (h.checkMode) return h.say(`would add the CERTISSUER line once ${SERVER_CERT} exists`);
-      throw new Error(`${SERVER_CERT} is missing on ${h.name}`);
-    }
-    let key: string;
-    try {
-      key = certIssuerKey(cert.content!.toString('utf8'));
-    } catch (e) {
-      throw new Error(`${SERVER_CERT} on ${h.name}: ${(e as Error).message}`);
-    }
-    // exact only when the issuer is this server itself (sharedKeyNeedsSelfSignedCert refuses earlier)
-    if (!isSelfSigned(cert.content!.toString('utf8'))) throw new Error(notSelfSignedReason(h.name, SERVER_CERT));
-    await ensureAccessLine(h, SERVER_ISSUER_ID, accessLine('CERTISSUER', key, 'RELAY'));
-  },
-};
+export const accessLetsIssuerRelay = task("the access map lets the server certificate's issuer relay", async (h) => {
+  if (tlsMode(h.vars, h.name) === 'per-laptop') return h.skip('per-laptop mode: the laptop CA task writes the access lines');
+  // the certificate sendmail presents (sendmail.cf's ServerCertFile), not Debian's by assumption
+  const SERVER_CERT = presented(await sendmailUses(h, 'server')).cert;
+  const [cert] = await h.files([SERVER_CERT]);
+  if (!cert.exists) {
+    if (h.checkMode) return h.say(`would add the CERTISSUER line once ${SERVER_CERT} exists`);
+    throw new Error(`${SERVER_CERT} is missing on ${h.name}`);
+  }
+  let key: string;
+  try {
+    key = certIssuerKey(cert.content!.toString('utf8'));
+  } catch (e) {
+    throw new Error(`${SERVER_CERT} on ${h.name}: ${(e as Error).message}`);
+  }
+  // exact only when the issuer is this server itself (sharedKeyNeedsSelfSignedCert refuses earlier)
+  if (!isSelfSigned(cert.content!.toString('utf8'))) throw new Error(notSelfSignedReason(h.name, SERVER_CERT));
+  await ensureAccessLine(h, SERVER_ISSUER_ID, accessLine('CERTISSUER', key, 'RELAY'));
+});

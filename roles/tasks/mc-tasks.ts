@@ -6,6 +6,7 @@ import { REBUILD, RELOAD } from './sendmail.js';
 import { ensureAccessDb, ensureStarttlsInclude, ensureTlsSrvOptionsOverride, handTls, removeVFromSrvOptions, setSmartHost, smartHost, smartHostName } from '../text/sendmail-mc.js';
 import { sendmailUses } from './tls-files.js';
 import { describeListener } from '../text/sendmail-cf.js';
+import { task } from '../../lib/role.js';
 
 /** Apply a pure edit to sendmail.mc; rebuild and reload when it changed the text. */
 export async function editSendmailMc(h: HostHandle, edit: (mc: string) => string): Promise<void> {
@@ -14,45 +15,35 @@ export async function editSendmailMc(h: HostHandle, edit: (mc: string) => string
   await h.edit(SENDMAIL_MC, edit, { notify: [REBUILD, RELOAD] });
 }
 
-export const includeStarttls: Task = {
-  name: 'include starttls.m4 in sendmail.mc',
-  async run(h) {
-    const [mc] = await h.files([SENDMAIL_MC]);
-    if (mc.exists && handTls(mc.content!.toString('utf8'))) {
-      return h.say(`${SENDMAIL_MC} sets up TLS itself (confSERVER_CERT/confCLIENT_CERT, no starttls.m4): not added, its defines would override the admin's`);
-    }
-    await editSendmailMc(h, ensureStarttlsInclude);
-  },
-};
+export const includeStarttls = task('include starttls.m4 in sendmail.mc', async (h) => {
+  const [mc] = await h.files([SENDMAIL_MC]);
+  if (mc.exists && handTls(mc.content!.toString('utf8'))) {
+    return h.say(`${SENDMAIL_MC} sets up TLS itself (confSERVER_CERT/confCLIENT_CERT, no starttls.m4): not added, its defines would override the admin's`);
+  }
+  await editSendmailMc(h, ensureStarttlsInclude);
+});
 
-export const askForClientCertificates: Task = {
-  // the how-to comments out the V in starttls.m4, but update_tls writes that file again on every
-  // run; an empty confTLS_SRV_OPTIONS after the include in sendmail.mc survives regeneration
-  name: 'the server asks for client certificates (no V in confTLS_SRV_OPTIONS)',
-  run: (h) => editSendmailMc(h, (mc) => (handTls(mc) ? removeVFromSrvOptions(mc) : ensureTlsSrvOptionsOverride(ensureStarttlsInclude(mc)))),
-};
+// the how-to comments out the V in starttls.m4, but update_tls writes that file again on every
+// run; an empty confTLS_SRV_OPTIONS after the include in sendmail.mc survives regeneration
+export const askForClientCertificates = task('the server asks for client certificates (no V in confTLS_SRV_OPTIONS)', (h) =>
+  editSendmailMc(h, (mc) => (handTls(mc) ? removeVFromSrvOptions(mc) : ensureTlsSrvOptionsOverride(ensureStarttlsInclude(mc)))),
+);
 
-export const accessDbFeature: Task = {
-  name: 'the access_db feature is on',
-  run: (h) => editSendmailMc(h, ensureAccessDb),
-};
+export const accessDbFeature = task('the access_db feature is on', (h) => editSendmailMc(h, ensureAccessDb));
 
-export const warnLoopbackOnly: Task = {
-  // judged from the DaemonPortOptions in force (sendmail.cf, or m4 on the sendmail.mc this run
-  // writes): a warning, not a failure: the tool's part is done and may be meant for a listener
-  // the admin adds later, but nobody can relay until then, and `status` says so too
-  name: 'laptops can reach the server (a port-25 listener on the network)',
-  async run(h) {
-    const { reach } = await sendmailUses(h, 'server');
-    if (reach.use) {
-      h.say(`laptops connect to ${describeListener(reach.use)}`);
-      h.facts({ listener: describeListener(reach.use) });
-      return;
-    }
-    h.facts({ listener: null, listenerProblem: reach.problem });
-    h.warn(`${h.name}: ${reach.problem}: give sendmail an MTA listener on port 25 of a reachable address (DAEMON_OPTIONS(\`Family=inet, Name=MTA-v4, Port=smtp, Addr=0.0.0.0')dnl in ${SENDMAIL_MC}, no Addr=127.0.0.1, no M=a)`);
-  },
-};
+// judged from the DaemonPortOptions in force (sendmail.cf, or m4 on the sendmail.mc this run
+// writes): a warning, not a failure: the tool's part is done and may be meant for a listener
+// the admin adds later, but nobody can relay until then, and `status` says so too
+export const warnLoopbackOnly = task('laptops can reach the server (a port-25 listener on the network)', async (h) => {
+  const { reach } = await sendmailUses(h, 'server');
+  if (reach.use) {
+    h.say(`laptops connect to ${describeListener(reach.use)}`);
+    h.facts({ listener: describeListener(reach.use) });
+    return;
+  }
+  h.facts({ listener: null, listenerProblem: reach.problem });
+  h.warn(`${h.name}: ${reach.problem}: give sendmail an MTA listener on port 25 of a reachable address (DAEMON_OPTIONS(\`Family=inet, Name=MTA-v4, Port=smtp, Addr=0.0.0.0')dnl in ${SENDMAIL_MC}, no Addr=127.0.0.1, no M=a)`);
+});
 
 /** The names a laptop's SMART_HOST may give for its server. */
 export function serverNames(server: { name: string; vars: Readonly<Record<string, unknown>> }, fqdn?: string): string[] {

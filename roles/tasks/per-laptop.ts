@@ -10,7 +10,7 @@
 // with the CA key (read from the server into memory only), a copy of the server's certificate to
 // verify the server, and defines after the include naming those files. The server's key must not
 // stay on a laptop: a copy from shared-key mode is replaced by the laptop's own (update_tls new).
-import type { HostHandle, Task } from '../../lib/types.js';
+import type { HostHandle } from '../../lib/types.js';
 import { accessEntryIds, ensureAccessEntry, findAccessEntry, removeAccessEntry, accessLine } from '../text/access-file.js';
 import { certIssuerKey, certInfo } from '../text/dn.js';
 import {
@@ -47,6 +47,7 @@ import {
   serverCommonName,
   tlsMode,
 } from '../text/tls-mode.js';
+import { task } from '../../lib/role.js';
 
 const CA_KEY_MODE = 0o600;
 const CERT_MODE = 0o644;
@@ -85,87 +86,78 @@ function ensure(text: string, id: string, line: string, h: HostHandle): string {
 
 // ------------------------------------------------------------------ server
 
-export const laptopCaExists: Task = {
-  name: 'the laptop CA exists (per-laptop mode)',
-  async run(h) {
-    if (tlsMode(h.vars, h.name) !== 'per-laptop') return h.skip('shared-key mode');
-    const [cert, key] = await h.files([LAPTOP_CA_CERT, { path: LAPTOP_CA_KEY, digestOnly: true, secret: true }]);
-    if (cert.exists && key.exists) {
-      await h.attrs(LAPTOP_CA_KEY, { mode: CA_KEY_MODE, owner: 'root', group: 'root' });
-      const info = certInfo(cert.content!.toString('utf8'));
-      const ex = expiryOf(info.notBefore, info.notAfter);
-      if (ex.state === 'expired') throw new Error(`${LAPTOP_CA_CERT} on ${h.name} expired on ${info.notAfter.toISOString().slice(0, 10)}: remove ${LAPTOP_CA_CERT} and ${LAPTOP_CA_KEY}, deploy, and pair every laptop again`);
-      if (ex.state === 'expiring') h.warn(`${LAPTOP_CA_CERT} expires on ${info.notAfter.toISOString().slice(0, 10)} (in ${ex.days} days)`);
-      return;
-    }
-    if (cert.exists !== key.exists) {
-      h.warn(`${h.name} has ${cert.exists ? LAPTOP_CA_CERT : LAPTOP_CA_KEY} without ${cert.exists ? LAPTOP_CA_KEY : LAPTOP_CA_CERT}: making a new laptop CA; every laptop must be paired again`);
-    }
-    const ca = makeLaptopCa({ commonName: serverCommonName(h.name, h.vars) });
-    h.secret(ca.keyPem);
-    // key first in the same round trip: a certificate without its key is never left behind
-    await h.write([
-      { path: LAPTOP_CA_KEY, content: ca.keyPem, mode: CA_KEY_MODE, owner: 'root', group: 'root', secret: true },
-      { path: LAPTOP_CA_CERT, content: ca.certPem, mode: CERT_MODE, owner: 'root', group: 'root' },
-    ]);
-  },
-};
+export const laptopCaExists = task('the laptop CA exists (per-laptop mode)', async (h) => {
+  if (tlsMode(h.vars, h.name) !== 'per-laptop') return h.skip('shared-key mode');
+  const [cert, key] = await h.files([LAPTOP_CA_CERT, { path: LAPTOP_CA_KEY, digestOnly: true, secret: true }]);
+  if (cert.exists && key.exists) {
+    await h.attrs(LAPTOP_CA_KEY, { mode: CA_KEY_MODE, owner: 'root', group: 'root' });
+    const info = certInfo(cert.content!.toString('utf8'));
+    const ex = expiryOf(info.notBefore, info.notAfter);
+    if (ex.state === 'expired') throw new Error(`${LAPTOP_CA_CERT} on ${h.name} expired on ${info.notAfter.toISOString().slice(0, 10)}: remove ${LAPTOP_CA_CERT} and ${LAPTOP_CA_KEY}, deploy, and pair every laptop again`);
+    if (ex.state === 'expiring') h.warn(`${LAPTOP_CA_CERT} expires on ${info.notAfter.toISOString().slice(0, 10)} (in ${ex.days} days)`);
+    return;
+  }
+  if (cert.exists !== key.exists) {
+    h.warn(`${h.name} has ${cert.exists ? LAPTOP_CA_CERT : LAPTOP_CA_KEY} without ${cert.exists ? LAPTOP_CA_KEY : LAPTOP_CA_CERT}: making a new laptop CA; every laptop must be paired again`);
+  }
+  const ca = makeLaptopCa({ commonName: serverCommonName(h.name, h.vars) });
+  h.secret(ca.keyPem);
+  // key first in the same round trip: a certificate without its key is never left behind
+  await h.write([
+    { path: LAPTOP_CA_KEY, content: ca.keyPem, mode: CA_KEY_MODE, owner: 'root', group: 'root', secret: true },
+    { path: LAPTOP_CA_CERT, content: ca.certPem, mode: CERT_MODE, owner: 'root', group: 'root' },
+  ]);
+});
 
-export const serverTrustsLaptopCa: Task = {
-  name: 'the server trusts the laptop CA for client certificates (confCACERT bundle)',
-  async run(h) {
-    if (tlsMode(h.vars, h.name) !== 'per-laptop') {
-      await editSendmailMc(h, (mc) => removeDefine(mc, 'confCACERT', RELAY_CA_BUNDLE));
-      return;
-    }
-    const SERVER_CERT = presented(await sendmailUses(h, 'server')).cert;
-    const [scert, ca] = await h.files([SERVER_CERT, LAPTOP_CA_CERT]);
-    if (!scert.exists || !ca.exists) {
-      if (h.checkMode) return h.changed(`create ${RELAY_CA_BUNDLE} (the server's certificate and the laptop CA)`);
-      throw new Error(`${!scert.exists ? SERVER_CERT : LAPTOP_CA_CERT} is missing on ${h.name}`);
-    }
-    // rebuilt whenever the server's certificate changes (update_tls new)
-    const bundle = caBundle(scert.content!.toString('utf8'), ca.content!.toString('utf8'));
-    await h.put({ path: RELAY_CA_BUNDLE, content: bundle, mode: CERT_MODE, owner: 'root', group: 'smmsp' }, { notify: RELOAD });
-    await editSendmailMc(h, (mc) => ensureDefineAfterInclude(ensureStarttlsInclude(mc), 'confCACERT', RELAY_CA_BUNDLE));
-  },
-};
+export const serverTrustsLaptopCa = task('the server trusts the laptop CA for client certificates (confCACERT bundle)', async (h) => {
+  if (tlsMode(h.vars, h.name) !== 'per-laptop') {
+    await editSendmailMc(h, (mc) => removeDefine(mc, 'confCACERT', RELAY_CA_BUNDLE));
+    return;
+  }
+  const SERVER_CERT = presented(await sendmailUses(h, 'server')).cert;
+  const [scert, ca] = await h.files([SERVER_CERT, LAPTOP_CA_CERT]);
+  if (!scert.exists || !ca.exists) {
+    if (h.checkMode) return h.changed(`create ${RELAY_CA_BUNDLE} (the server's certificate and the laptop CA)`);
+    throw new Error(`${!scert.exists ? SERVER_CERT : LAPTOP_CA_CERT} is missing on ${h.name}`);
+  }
+  // rebuilt whenever the server's certificate changes (update_tls new)
+  const bundle = caBundle(scert.content!.toString('utf8'), ca.content!.toString('utf8'));
+  await h.put({ path: RELAY_CA_BUNDLE, content: bundle, mode: CERT_MODE, owner: 'root', group: 'smmsp' }, { notify: RELOAD });
+  await editSendmailMc(h, (mc) => ensureDefineAfterInclude(ensureStarttlsInclude(mc), 'confCACERT', RELAY_CA_BUNDLE));
+});
 
-export const accessForLaptops: Task = {
-  name: 'the access map lets each paired laptop relay (per-laptop mode)',
-  async run(h) {
-    const mode = tlsMode(h.vars, h.name);
-    const pair = pairingsFor(h.options, PAIR_OPTION, h.name);
-    const unpair = pairingsFor(h.options, UNPAIR_OPTION, h.name);
-    if (mode !== 'per-laptop') {
-      // shared-key mode: the per-laptop lines go
-      await editAccess(h, (text) => {
-        let t = text;
-        for (const id of accessEntryIds(text)) if (id === LAPTOP_CA_ID || id.startsWith(LAPTOP_ID_PREFIX)) t = removeAccessEntry(t, id);
-        return t;
-      });
-      if (unpair.length) h.say(`shared-key mode: no per-laptop line to remove for ${unpair.map((p) => p.name).join(', ')}`);
-      return;
-    }
-    const [scert, ca] = await h.files([presented(await sendmailUses(h, 'server')).cert, LAPTOP_CA_CERT]);
-    if (!ca.exists && h.checkMode) return h.changed('add the laptop CA and paired laptops to the access map');
-    if (!ca.exists) throw new Error(`${LAPTOP_CA_CERT} is missing on ${h.name}`);
+export const accessForLaptops = task('the access map lets each paired laptop relay (per-laptop mode)', async (h) => {
+  const mode = tlsMode(h.vars, h.name);
+  const pair = pairingsFor(h.options, PAIR_OPTION, h.name);
+  const unpair = pairingsFor(h.options, UNPAIR_OPTION, h.name);
+  if (mode !== 'per-laptop') {
+    // shared-key mode: the per-laptop lines go
     await editAccess(h, (text) => {
       let t = text;
-      // the shared-key line must go: otherwise any holder of the server's key still relays. Adopting
-      // it first (ensure) also catches the how-to's unmarked line with the same key.
-      if (scert.exists) {
-        const issuerLine = accessLine('CERTISSUER', certIssuerKey(scert.content!.toString('utf8')), 'RELAY');
-        t = removeAccessEntry(ensureAccessEntry(t, { id: SERVER_ISSUER_ID, line: issuerLine }).text, SERVER_ISSUER_ID);
-      } else t = removeAccessEntry(t, SERVER_ISSUER_ID);
-      t = ensure(t, LAPTOP_CA_ID, laptopCaAccessLine(ca.content!.toString('utf8')), h);
-      for (const p of pair) t = ensure(t, laptopEntryId(p.name), laptopAccessLine(p.cn), h);
-      for (const p of unpair) t = removeAccessEntry(t, laptopEntryId(p.name));
+      for (const id of accessEntryIds(text)) if (id === LAPTOP_CA_ID || id.startsWith(LAPTOP_ID_PREFIX)) t = removeAccessEntry(t, id);
       return t;
     });
-    for (const p of unpair) h.say(`${p.name} unpaired`);
-  },
-};
+    if (unpair.length) h.say(`shared-key mode: no per-laptop line to remove for ${unpair.map((p) => p.name).join(', ')}`);
+    return;
+  }
+  const [scert, ca] = await h.files([presented(await sendmailUses(h, 'server')).cert, LAPTOP_CA_CERT]);
+  if (!ca.exists && h.checkMode) return h.changed('add the laptop CA and paired laptops to the access map');
+  if (!ca.exists) throw new Error(`${LAPTOP_CA_CERT} is missing on ${h.name}`);
+  await editAccess(h, (text) => {
+    let t = text;
+    // the shared-key line must go: otherwise any holder of the server's key still relays. Adopting
+    // it first (ensure) also catches the how-to's unmarked line with the same key.
+    if (scert.exists) {
+      const issuerLine = accessLine('CERTISSUER', certIssuerKey(scert.content!.toString('utf8')), 'RELAY');
+      t = removeAccessEntry(ensureAccessEntry(t, { id: SERVER_ISSUER_ID, line: issuerLine }).text, SERVER_ISSUER_ID);
+    } else t = removeAccessEntry(t, SERVER_ISSUER_ID);
+    t = ensure(t, LAPTOP_CA_ID, laptopCaAccessLine(ca.content!.toString('utf8')), h);
+    for (const p of pair) t = ensure(t, laptopEntryId(p.name), laptopAccessLine(p.cn), h);
+    for (const p of unpair) t = removeAccessEntry(t, laptopEntryId(p.name));
+    return t;
+  });
+  for (const p of unpair) h.say(`${p.name} unpaired`);
+});
 
 // ------------------------------------------------------------------ laptop
 
@@ -174,100 +166,88 @@ function serverOf(h: HostHandle) {
   return { server, mode: tlsMode(server.vars, server.name) };
 }
 
-export const serverKeyNotOnLaptop: Task = {
-  name: "the laptop does not hold the server's key (per-laptop mode)",
-  async run(h) {
-    const { server, mode } = serverOf(h);
-    if (mode !== 'per-laptop') return h.skip(`shared-key mode (${server.name})`);
-    const [skey] = await server.files([{ path: COMMON_KEY, digestOnly: true, secret: true }]);
-    if (!skey.exists) return;
-    const [lkey] = await h.files([{ path: COMMON_KEY, digestOnly: true, secret: true }]);
-    if (lkey.exists && lkey.sha256 === skey.sha256) {
-      // sendmail-common.key is also the laptop's own server key: give it a key of its own
-      h.say(`${COMMON_KEY} is the same key as ${server.name}'s: making the laptop's own`);
-      await h.$`${UPDATE_TLS} new`;
-      h.notify(RELOAD);
-    }
-    // dated backups the tool left when it replaced a copy of the key
-    const copies = h
-      .probe('keyBackups')
-      .stdout.split('\n')
-      .map((l) => l.split(' '))
-      .filter(([sha, path]) => sha === skey.sha256 && path?.startsWith(`${TLS_DIR}/`))
-      .map(([, path]) => path);
-    if (copies.length) {
-      h.say(`removing ${copies.length} backup(s) holding ${server.name}'s key`);
-      await h.absent(copies);
-    }
-  },
-};
+export const serverKeyNotOnLaptop = task("the laptop does not hold the server's key (per-laptop mode)", async (h) => {
+  const { server, mode } = serverOf(h);
+  if (mode !== 'per-laptop') return h.skip(`shared-key mode (${server.name})`);
+  const [skey] = await server.files([{ path: COMMON_KEY, digestOnly: true, secret: true }]);
+  if (!skey.exists) return;
+  const [lkey] = await h.files([{ path: COMMON_KEY, digestOnly: true, secret: true }]);
+  if (lkey.exists && lkey.sha256 === skey.sha256) {
+    // sendmail-common.key is also the laptop's own server key: give it a key of its own
+    h.say(`${COMMON_KEY} is the same key as ${server.name}'s: making the laptop's own`);
+    await h.$`${UPDATE_TLS} new`;
+    h.notify(RELOAD);
+  }
+  // dated backups the tool left when it replaced a copy of the key
+  const copies = h
+    .probe('keyBackups')
+    .stdout.split('\n')
+    .map((l) => l.split(' '))
+    .filter(([sha, path]) => sha === skey.sha256 && path?.startsWith(`${TLS_DIR}/`))
+    .map(([, path]) => path);
+  if (copies.length) {
+    h.say(`removing ${copies.length} backup(s) holding ${server.name}'s key`);
+    await h.absent(copies);
+  }
+});
 
-export const laptopOwnCertificate: Task = {
-  name: 'the laptop has its own key and a certificate from the laptop CA (per-laptop mode)',
-  async run(h) {
-    const { server, mode } = serverOf(h);
-    if (mode !== 'per-laptop') return h.skip(`shared-key mode (${server.name})`);
-    const subject = laptopSubject(laptopCommonName(h.name, h.vars));
-    const [ca, access] = await server.files([LAPTOP_CA_CERT, ACCESS]);
-    if (!ca.exists) {
-      if (h.checkMode) return h.changed(`make a key and have ${server.name}'s laptop CA sign its certificate`);
-      throw new Error(`${server.name} has no laptop CA (${LAPTOP_CA_CERT}): deploy the server first (npm run deploy -- --host ${server.name})`);
-    }
-    const caPem = ca.content!.toString('utf8');
-    const [cert, key] = await h.files([LAPTOP_CLIENT_CERT, { path: LAPTOP_CLIENT_KEY, digestOnly: true, secret: true }]);
-    const pub = key.exists ? h.probe('laptopPublicKey').stdout.trim() : '';
-    const keyUsable = key.exists && pub.includes('PUBLIC KEY');
-    const state = laptopCertState({
-      certPem: cert.exists ? cert.content!.toString('utf8') : undefined,
-      caCertPem: caPem,
-      expectedSubject: subject,
-      publicKeyPem: keyUsable ? pub : undefined,
-    });
-    if (state === 'current' && keyUsable) {
-      await h.attrs(LAPTOP_CLIENT_KEY, { mode: LAPTOP_KEY_MODE, owner: 'root', group: 'smmsp' }, { notify: RELOAD });
-    } else {
-      h.say(keyUsable ? `certificate ${state}: signing a new one` : 'no usable key of its own: making one on the laptop');
-      if (h.checkMode) return h.changed(keyUsable ? `sign a new ${LAPTOP_CLIENT_CERT}` : `make ${LAPTOP_CLIENT_KEY} and sign ${LAPTOP_CLIENT_CERT}`);
-      // the key is made on the laptop (umask 077, then root:smmsp 0640); only the CSR comes back
-      const csr = keyUsable
-        ? await h.read$`openssl ${laptopCsrFromKeyArgs(subject)}`
-        : await h.$`umask 077; openssl ${laptopCsrArgs(subject)} && chown root:smmsp -- ${LAPTOP_CLIENT_KEY} && chmod 0640 -- ${LAPTOP_CLIENT_KEY}`;
-      const [caKey] = await server.files([{ path: LAPTOP_CA_KEY, secret: true }]);
-      if (!caKey.exists || !caKey.content) throw new Error(`${server.name} has no ${LAPTOP_CA_KEY}`);
-      const signed = signLaptopCsr(csr.stdout, caPem, caKey.content.toString('utf8'), { expectedSubject: subject });
-      await h.put({ path: LAPTOP_CLIENT_CERT, content: signed, mode: CERT_MODE, owner: 'root', group: 'smmsp' }, { notify: RELOAD });
-    }
-    // the server's side is written in the server's run (pair): say when it is missing
-    const entry = access.exists ? findAccessEntry(access.content!.toString('utf8'), laptopEntryId(h.name)) : undefined;
-    if (!entry || entry.line !== laptopAccessLine(subject)) {
-      h.warn(`${server.name}'s access map has no line for ${h.name} (${subject.oneline}): it will be refused until paired (npm run pair ${h.name})`);
-    }
-  },
-};
+export const laptopOwnCertificate = task('the laptop has its own key and a certificate from the laptop CA (per-laptop mode)', async (h) => {
+  const { server, mode } = serverOf(h);
+  if (mode !== 'per-laptop') return h.skip(`shared-key mode (${server.name})`);
+  const subject = laptopSubject(laptopCommonName(h.name, h.vars));
+  const [ca, access] = await server.files([LAPTOP_CA_CERT, ACCESS]);
+  if (!ca.exists) {
+    if (h.checkMode) return h.changed(`make a key and have ${server.name}'s laptop CA sign its certificate`);
+    throw new Error(`${server.name} has no laptop CA (${LAPTOP_CA_CERT}): deploy the server first (npm run deploy -- --host ${server.name})`);
+  }
+  const caPem = ca.content!.toString('utf8');
+  const [cert, key] = await h.files([LAPTOP_CLIENT_CERT, { path: LAPTOP_CLIENT_KEY, digestOnly: true, secret: true }]);
+  const pub = key.exists ? h.probe('laptopPublicKey').stdout.trim() : '';
+  const keyUsable = key.exists && pub.includes('PUBLIC KEY');
+  const state = laptopCertState({
+    certPem: cert.exists ? cert.content!.toString('utf8') : undefined,
+    caCertPem: caPem,
+    expectedSubject: subject,
+    publicKeyPem: keyUsable ? pub : undefined,
+  });
+  if (state === 'current' && keyUsable) {
+    await h.attrs(LAPTOP_CLIENT_KEY, { mode: LAPTOP_KEY_MODE, owner: 'root', group: 'smmsp' }, { notify: RELOAD });
+  } else {
+    h.say(keyUsable ? `certificate ${state}: signing a new one` : 'no usable key of its own: making one on the laptop');
+    if (h.checkMode) return h.changed(keyUsable ? `sign a new ${LAPTOP_CLIENT_CERT}` : `make ${LAPTOP_CLIENT_KEY} and sign ${LAPTOP_CLIENT_CERT}`);
+    // the key is made on the laptop (umask 077, then root:smmsp 0640); only the CSR comes back
+    const csr = keyUsable
+      ? await h.read$`openssl ${laptopCsrFromKeyArgs(subject)}`
+      : await h.$`umask 077; openssl ${laptopCsrArgs(subject)} && chown root:smmsp -- ${LAPTOP_CLIENT_KEY} && chmod 0640 -- ${LAPTOP_CLIENT_KEY}`;
+    const [caKey] = await server.files([{ path: LAPTOP_CA_KEY, secret: true }]);
+    if (!caKey.exists || !caKey.content) throw new Error(`${server.name} has no ${LAPTOP_CA_KEY}`);
+    const signed = signLaptopCsr(csr.stdout, caPem, caKey.content.toString('utf8'), { expectedSubject: subject });
+    await h.put({ path: LAPTOP_CLIENT_CERT, content: signed, mode: CERT_MODE, owner: 'root', group: 'smmsp' }, { notify: RELOAD });
+  }
+  // the server's side is written in the server's run (pair): say when it is missing
+  const entry = access.exists ? findAccessEntry(access.content!.toString('utf8'), laptopEntryId(h.name)) : undefined;
+  if (!entry || entry.line !== laptopAccessLine(subject)) {
+    h.warn(`${server.name}'s access map has no line for ${h.name} (${subject.oneline}): it will be refused until paired (npm run pair ${h.name})`);
+  }
+});
 
-export const laptopHasServerCertificate: Task = {
-  name: "the laptop holds a copy of the server's certificate to verify it (per-laptop mode)",
-  async run(h) {
-    const { server, mode } = serverOf(h);
-    if (mode !== 'per-laptop') return h.skip(`shared-key mode (${server.name})`);
-    const SERVER_CERT = presented(await serverUses(server)).cert;
-    const [scert] = await server.files([SERVER_CERT]);
-    if (!scert.exists) throw new Error(`${server.name} has no ${SERVER_CERT}: deploy the server first`);
-    await h.put({ path: RELAY_SERVER_CERT, content: scert.content!, mode: CERT_MODE, owner: 'root', group: 'smmsp' }, { notify: RELOAD });
-  },
-};
+export const laptopHasServerCertificate = task("the laptop holds a copy of the server's certificate to verify it (per-laptop mode)", async (h) => {
+  const { server, mode } = serverOf(h);
+  if (mode !== 'per-laptop') return h.skip(`shared-key mode (${server.name})`);
+  const SERVER_CERT = presented(await serverUses(server)).cert;
+  const [scert] = await server.files([SERVER_CERT]);
+  if (!scert.exists) throw new Error(`${server.name} has no ${SERVER_CERT}: deploy the server first`);
+  await h.put({ path: RELAY_SERVER_CERT, content: scert.content!, mode: CERT_MODE, owner: 'root', group: 'smmsp' }, { notify: RELOAD });
+});
 
-export const laptopUsesOwnCertificate: Task = {
-  name: "sendmail.mc names the laptop's own certificate and key (per-laptop mode)",
-  async run(h) {
-    const { mode } = serverOf(h);
-    await editSendmailMc(h, (mc) => {
-      let t = mc;
-      if (mode === 'per-laptop') {
-        t = ensureStarttlsInclude(t);
-        for (const [macro, value] of LAPTOP_DEFINES) t = ensureDefineAfterInclude(t, macro, value);
-      } else for (const [macro, value] of LAPTOP_DEFINES) t = removeDefine(t, macro, value);
-      return t;
-    });
-  },
-};
+export const laptopUsesOwnCertificate = task("sendmail.mc names the laptop's own certificate and key (per-laptop mode)", async (h) => {
+  const { mode } = serverOf(h);
+  await editSendmailMc(h, (mc) => {
+    let t = mc;
+    if (mode === 'per-laptop') {
+      t = ensureStarttlsInclude(t);
+      for (const [macro, value] of LAPTOP_DEFINES) t = ensureDefineAfterInclude(t, macro, value);
+    } else for (const [macro, value] of LAPTOP_DEFINES) t = removeDefine(t, macro, value);
+    return t;
+  });
+});

@@ -1,9 +1,10 @@
 // Steps every sendmail host shares: is sendmail there, and the two handlers (rebuild, reload).
-import type { Handler, HostHandle, Task } from '../../lib/types.js';
+import type { HostHandle } from '../../lib/types.js';
 import { CF_OPTIONS_PROBE } from './tls-files.js';
 import { classifyBuildOutput, parseSafeMakeReport } from '../text/build-output.js';
 import { hostFile } from '../files.js';
 import { ACCESS, ACCESS_DB, MTA_PID, SENDMAIL_BIN, SENDMAIL_CF, SENDMAIL_MC, SERVER_CERT, UPDATE_TLS } from '../paths.js';
+import { task, handler } from '../../lib/role.js';
 
 export const REBUILD = 'rebuild the configuration (make -C /etc/mail)';
 export const RELOAD = 'reload sendmail';
@@ -18,65 +19,53 @@ export const sendmailProbes: Record<string, string> = {
   cfOptions: CF_OPTIONS_PROBE,
 };
 
-export const sendmailInstalled: Task = {
-  name: 'sendmail is installed',
-  async run(h) {
-    const got = h.probe('installed').stdout.split('\n');
-    const missing = ['sendmail', 'make', 'm4'].filter((x) => !got.includes(x));
-    if (missing.length) throw new Error(`${missing.join(', ')} not found on ${h.name}: install sendmail (apt install sendmail sendmail-cf make m4)`);
-    const [mc] = await h.files([SENDMAIL_MC]);
-    if (!mc.exists) throw new Error(`${SENDMAIL_MC} is missing on ${h.name}`);
-  },
-};
+export const sendmailInstalled = task('sendmail is installed', async (h) => {
+  const got = h.probe('installed').stdout.split('\n');
+  const missing = ['sendmail', 'make', 'm4'].filter((x) => !got.includes(x));
+  if (missing.length) throw new Error(`${missing.join(', ')} not found on ${h.name}: install sendmail (apt install sendmail sendmail-cf make m4)`);
+  const [mc] = await h.files([SENDMAIL_MC]);
+  if (!mc.exists) throw new Error(`${SENDMAIL_MC} is missing on ${h.name}`);
+});
 
 /** Handlers lost by an earlier run (killed between an edit and the rebuild) are owed now. */
-export const configurationIsCurrent: Task = {
-  name: 'sendmail runs the current configuration',
-  async run(h) {
-    const stale = h.probe('stale').stdout.split('\n').filter(Boolean);
-    if (stale.includes('cf') || stale.includes('db')) {
-      h.say(`${stale.includes('cf') ? 'sendmail.cf' : 'access.db'} is older than its source`);
-      h.notify(REBUILD);
-    }
-    if (stale.includes('cf') || stale.includes('daemon')) {
-      h.say('the running daemon predates its configuration or certificate');
-      h.notify(RELOAD);
-    }
-  },
-};
+export const configurationIsCurrent = task('sendmail runs the current configuration', async (h) => {
+  const stale = h.probe('stale').stdout.split('\n').filter(Boolean);
+  if (stale.includes('cf') || stale.includes('db')) {
+    h.say(`${stale.includes('cf') ? 'sendmail.cf' : 'access.db'} is older than its source`);
+    h.notify(REBUILD);
+  }
+  if (stale.includes('cf') || stale.includes('daemon')) {
+    h.say('the running daemon predates its configuration or certificate');
+    h.notify(RELOAD);
+  }
+});
 
 // files/safe-make.sh: make -C /etc/mail that keeps the previous sendmail.cf aside (see the script)
 const safeMake = (h: HostHandle, action: 'build' | 'restore' | 'keep') => h.$({ nothrow: true })`sh -c ${hostFile('safe-make.sh')} safe-make ${action}`;
 
-export const rebuild: Handler = {
-  name: REBUILD,
-  async run(h: HostHandle) {
-    const r = await safeMake(h, 'build');
-    if (r.exitCode === 0) return;
-    const report = r.exitCode === 3 ? parseSafeMakeReport(r.stdout) : { makeExit: r.exitCode ?? 255, makeOutput: r.stdout + r.stderr, cfErrors: '' };
-    const verdict = classifyBuildOutput(report);
-    if (verdict.errors.length === 0) {
-      // m4's or makemap's warnings only: sendmail.cf is complete; keep it, say what they said
-      await safeMake(h, 'keep');
-      for (const w of verdict.warnings) h.warn(`make -C /etc/mail on ${h.name}: ${w}`);
-      return;
-    }
-    await safeMake(h, 'restore');
-    const restored = await h.rollback();
-    // access.db from the restored access file; sendmail.cf was put back above
-    if (restored.includes(ACCESS)) await h.$({ nothrow: true })`make -C /etc/mail ${ACCESS_DB}`;
-    throw new Error(
-      `make -C /etc/mail failed on ${h.name}: ${verdict.errors.slice(0, 6).join(' | ')}; ` +
-        (restored.length ? `restored ${restored.join(', ')} from their backups and ` : '') +
-        `kept the previous sendmail.cf; sendmail still runs the last good configuration`,
-    );
-  },
-};
+export const rebuild = handler(REBUILD, async (h) => {
+  const r = await safeMake(h, 'build');
+  if (r.exitCode === 0) return;
+  const report = r.exitCode === 3 ? parseSafeMakeReport(r.stdout) : { makeExit: r.exitCode ?? 255, makeOutput: r.stdout + r.stderr, cfErrors: '' };
+  const verdict = classifyBuildOutput(report);
+  if (verdict.errors.length === 0) {
+    // m4's or makemap's warnings only: sendmail.cf is complete; keep it, say what they said
+    await safeMake(h, 'keep');
+    for (const w of verdict.warnings) h.warn(`make -C /etc/mail on ${h.name}: ${w}`);
+    return;
+  }
+  await safeMake(h, 'restore');
+  const restored = await h.rollback();
+  // access.db from the restored access file; sendmail.cf was put back above
+  if (restored.includes(ACCESS)) await h.$({ nothrow: true })`make -C /etc/mail ${ACCESS_DB}`;
+  throw new Error(
+    `make -C /etc/mail failed on ${h.name}: ${verdict.errors.slice(0, 6).join(' | ')}; ` +
+      (restored.length ? `restored ${restored.join(', ')} from their backups and ` : '') +
+      `kept the previous sendmail.cf; sendmail still runs the last good configuration`,
+  );
+});
 
-export const reload: Handler = {
-  name: RELOAD,
-  async run(h: HostHandle) {
-    // Debian's init script (runs make, then SIGHUP); systemd's unit has no reload action (notes)
-    await h.$`/etc/init.d/sendmail reload`;
-  },
-};
+export const reload = handler(RELOAD, async (h) => {
+  // Debian's init script (runs make, then SIGHUP); systemd's unit has no reload action (notes)
+  await h.$`/etc/init.d/sendmail reload`;
+});

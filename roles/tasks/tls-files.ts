@@ -8,7 +8,7 @@
 // option lines of its output. When the planned sendmail.mc is the one on the host and sendmail.cf
 // is not older than it, the option lines of sendmail.cf itself (gathered in the first round trip)
 // are used: a no-change run costs no extra round trip.
-import type { HostHandle, PeerHandle, Task } from '../../lib/types.js';
+import type { HostHandle, PeerHandle } from '../../lib/types.js';
 import { certInfo } from '../text/dn.js';
 import { SENDMAIL_CF, SENDMAIL_MC, STARTTLS_M4 } from '../paths.js';
 import {
@@ -19,6 +19,7 @@ import { tlsMode } from '../text/tls-mode.js';
 import { laptopServer } from './server-of.js';
 import { removeDefine } from '../text/sendmail-mc.js';
 import { LAPTOP_CLIENT_CERT, LAPTOP_CLIENT_KEY, RELAY_SERVER_CERT } from '../pki/laptop-ca.js';
+import { task } from '../../lib/role.js';
 
 /** The defines per-laptop mode puts after the include on a laptop (per-laptop.ts LAPTOP_DEFINES);
  *  shared-key mode removes them (laptopUsesOwnCertificate), so its plan does too. */
@@ -157,29 +158,26 @@ export function serverTlsProblems(
   return out;
 }
 
-export const serverTlsFilesServed: Task = {
-  name: 'the certificate and key sendmail uses (sendmail.cf) can be served',
-  async run(h) {
-    const uses = await usesOrSkip(h, 'server');
-    if (!uses) return;
-    const f = uses.files;
-    const mode = tlsMode(h.vars, h.name);
-    const debianCert = f.serverCert === DEBIAN_TLS_FILES.serverCert;
-    const read: { certPem?: string | null; keyExists?: boolean | null; caPem?: string | null } = {};
-    if (f.serverCert && plainPath(f.serverCert) && f.serverKey && plainPath(f.serverKey)) {
-      const specs = [f.serverCert, { path: f.serverKey, digestOnly: true, secret: true }, ...(f.caCert && plainPath(f.caCert) ? [f.caCert] : [])];
-      const [cert, key, ca] = await h.files(specs);
-      // Debian's own files are made by update_tls in the next task when missing
-      read.certPem = cert.exists ? cert.content!.toString('utf8') : debianCert ? null : undefined;
-      read.keyExists = key.exists ? true : f.serverKey === DEBIAN_TLS_FILES.serverKey ? null : false;
-      read.caPem = ca?.exists ? ca.content!.toString('utf8') : f.caCert === DEBIAN_TLS_FILES.caCert ? read.certPem : undefined;
-    }
-    const problems = serverTlsProblems(f, mode, read, `${h.name}:${SENDMAIL_MC}`);
-    h.facts({ tlsFiles: f, source: uses.source, listener: uses.reach.use ? describeListener(uses.reach.use) : null });
-    if (problems.length) throw new Error(`${problems[0].message}; nothing was changed`);
-    if (!debianCert) h.say(`sendmail presents ${f.serverCert} (key ${f.serverKey}), as ${uses.source === 'm4' ? 'm4 on the sendmail.mc this run writes' : 'sendmail.cf'} says`);
-  },
-};
+export const serverTlsFilesServed = task('the certificate and key sendmail uses (sendmail.cf) can be served', async (h) => {
+  const uses = await usesOrSkip(h, 'server');
+  if (!uses) return;
+  const f = uses.files;
+  const mode = tlsMode(h.vars, h.name);
+  const debianCert = f.serverCert === DEBIAN_TLS_FILES.serverCert;
+  const read: { certPem?: string | null; keyExists?: boolean | null; caPem?: string | null } = {};
+  if (f.serverCert && plainPath(f.serverCert) && f.serverKey && plainPath(f.serverKey)) {
+    const specs = [f.serverCert, { path: f.serverKey, digestOnly: true, secret: true }, ...(f.caCert && plainPath(f.caCert) ? [f.caCert] : [])];
+    const [cert, key, ca] = await h.files(specs);
+    // Debian's own files are made by update_tls in the next task when missing
+    read.certPem = cert.exists ? cert.content!.toString('utf8') : debianCert ? null : undefined;
+    read.keyExists = key.exists ? true : f.serverKey === DEBIAN_TLS_FILES.serverKey ? null : false;
+    read.caPem = ca?.exists ? ca.content!.toString('utf8') : f.caCert === DEBIAN_TLS_FILES.caCert ? read.certPem : undefined;
+  }
+  const problems = serverTlsProblems(f, mode, read, `${h.name}:${SENDMAIL_MC}`);
+  h.facts({ tlsFiles: f, source: uses.source, listener: uses.reach.use ? describeListener(uses.reach.use) : null });
+  if (problems.length) throw new Error(`${problems[0].message}; nothing was changed`);
+  if (!debianCert) h.say(`sendmail presents ${f.serverCert} (key ${f.serverKey}), as ${uses.source === 'm4' ? 'm4 on the sendmail.mc this run writes' : 'sendmail.cf'} says`);
+});
 
 /** Pure: shared-key mode writes the server's certificate and key where Debian's starttls.m4 has the
  *  laptop's sendmail look for them; a laptop whose sendmail.mc names other files cannot be served. */
@@ -193,15 +191,12 @@ export function laptopTlsProblems(files: TlsFiles, where: string): string[] {
   return out;
 }
 
-export const laptopTlsFilesServed: Task = {
-  name: 'the certificate and key sendmail uses as a client (sendmail.cf) can be served',
-  async run(h) {
-    const server = h.peer(laptopServer(h));
-    if (tlsMode(server.vars, server.name) === 'per-laptop') return; // the tool's own defines name them
-    const uses = await usesOrSkip(h, 'laptop');
-    if (!uses) return;
-    h.facts({ tlsFiles: uses.files, source: uses.source });
-    const problems = laptopTlsProblems(uses.files, `${h.name}:${SENDMAIL_MC}`);
-    if (problems.length) throw new Error(`${problems[0]}; nothing was changed`);
-  },
-};
+export const laptopTlsFilesServed = task('the certificate and key sendmail uses as a client (sendmail.cf) can be served', async (h) => {
+  const server = h.peer(laptopServer(h));
+  if (tlsMode(server.vars, server.name) === 'per-laptop') return; // the tool's own defines name them
+  const uses = await usesOrSkip(h, 'laptop');
+  if (!uses) return;
+  h.facts({ tlsFiles: uses.files, source: uses.source });
+  const problems = laptopTlsProblems(uses.files, `${h.name}:${SENDMAIL_MC}`);
+  if (problems.length) throw new Error(`${problems[0]}; nothing was changed`);
+});
