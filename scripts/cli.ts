@@ -11,6 +11,11 @@ import { runPlay, type HostPlan, type PlayResult } from '../lib/runner.js';
 import { ConsoleReporter, jsonReport } from '../lib/report.js';
 import { Secrets } from '../lib/secrets.js';
 import type { Target } from '../lib/connection.js';
+import { SshConfigError } from '../lib/ssh/config.js';
+import { nodeSshIo } from '../lib/ssh/io.js';
+import { resolveTarget, jumpNamesToCheck } from '../lib/ssh/target.js';
+import { askSecret, canPrompt } from '../lib/prompt.js';
+import { lookup } from 'node:dns/promises';
 import type { Role } from '../lib/types.js';
 
 export const EXIT = { ok: 0, usage: 1, failed: 2, unreachable: 4, interrupted: 130 } as const;
@@ -33,6 +38,8 @@ export const commonOptions = {
   'accept-new-host-keys': { type: 'boolean' },
   'regenerate-certs': { type: 'boolean' },
   'set-smarthost': { type: 'boolean' },
+  'ssh-config': { type: 'string', short: 'F' },
+  'ask-become-pass': { type: 'boolean', short: 'K' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -48,10 +55,13 @@ export const COMMON_HELP = `Options:
   -v, --verbose              show the remote commands (secrets masked) and round trips per host
   -f, --forks N              hosts connecting and running at once (default 10)
       --timeout SECONDS      SSH connect timeout per host (default 10)
+  -F, --ssh-config FILE      OpenSSH client config to read instead of ~/.ssh/config and /etc/ssh/ssh_config
+                             (default: $SSH_CONFIG, else those two, as ssh reads them)
+  -K, --ask-become-pass      ask for the sudo password (input hidden) instead of $BECOME_PASSWORD
       --lock-wait SECONDS    how long to wait for another run's lock on a host (default 60)
   -h, --help                 this text
 Environment (or .env): INVENTORY, KNOWN_HOSTS, BECOME_PASSWORD (sudo password for ansible_become),
-  SSH_KEY_PASSPHRASE (passphrase of an encrypted ansible_ssh_private_key_file).
+  SSH_KEY_PASSPHRASE (passphrase of an encrypted key; asked on a terminal when unset), SSH_CONFIG.
 Exit codes: 0 ok, 1 bad input (nothing contacted), 2 a task failed, 4 a host was unreachable,
   130 interrupted.`;
 
@@ -60,6 +70,7 @@ export type Flags = { [K in keyof typeof commonOptions]?: (typeof commonOptions)
 export function parseFlags<O extends ParseArgsConfig['options']>(argv: string[], extra: O): { flags: Flags; positionals: string[] } {
   try {
     const { values, positionals } = parseArgs({ args: argv, options: { ...commonOptions, ...extra }, allowPositionals: true, strict: true });
+    lastFlags = values as Flags;
     return { flags: values as Flags, positionals };
   } catch (e) {
     throw new UsageError((e as Error).message.split('\n')[0]);
@@ -123,9 +134,40 @@ function expandHome(p: string): string {
   return p.startsWith('~/') ? resolve(homedir(), p.slice(2)) : resolve(p);
 }
 
+/** The flags of this run (parseFlags), for the ssh_config file the targets are resolved with. */
+let lastFlags: Flags = {};
+let sshIo: ReturnType<typeof nodeSshIo> | undefined;
+
+/** How to reach the host: its inventory vars, then ssh_config, as `ssh HOST` (lib/ssh/target.ts). */
 export function targetOf(inv: Inventory, host: InventoryHost): Target {
   const c = connectionOf(host, inv.file);
-  return { name: host.name, host: c.host, port: c.port, user: c.user, privateKeyFile: c.privateKeyFile ? expandHome(c.privateKeyFile) : undefined, become: c.become };
+  sshIo ??= nodeSshIo();
+  const configFile = (lastFlags['ssh-config'] as string | undefined) ?? (process.env.SSH_CONFIG || undefined);
+  const conn = { host: c.host, port: c.port, user: c.user, become: c.become, ...(c.privateKeyFile ? { privateKeyFile: expandHome(c.privateKeyFile) } : {}) };
+  try {
+    return resolveTarget(host.name, host.vars, conn, `${inv.file}:${host.line}`, { io: sshIo, ...(configFile ? { configFile } : {}) });
+  } catch (e) {
+    if (e instanceof SshConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** Jump hosts that no ssh_config names and the resolver does not know: bad input, found before any host is contacted. */
+async function checkJumpHosts(targets: Target[]): Promise<void> {
+  const seen = new Map<string, Promise<boolean>>();
+  for (const t of targets) {
+    for (const j of jumpNamesToCheck(t)) {
+      let known = seen.get(j.host);
+      if (!known) {
+        known = Promise.race([
+          lookup(j.host).then(() => true, (e: NodeJS.ErrnoException) => e.code !== 'ENOTFOUND'),
+          new Promise<boolean>((r) => setTimeout(() => r(true), 3000).unref()), // a slow resolver: leave it to the connection
+        ]);
+        seen.set(j.host, known);
+      }
+      if (!(await known)) throw new UsageError(`${j.where}: ${t.name}: unknown jump host '${j.name}' (no ssh_config Host gives it a HostName and it does not resolve)`);
+    }
+  }
 }
 
 export function planFor(inv: Inventory, host: InventoryHost, role: Role): HostPlan {
@@ -166,10 +208,38 @@ export async function play(req: PlayRequest): Promise<number> {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`${knownHostsFile}: cannot read known_hosts (${(e as NodeJS.ErrnoException).code})`);
   }
   const kh = parseKnownHosts(khText, knownHostsFile);
+  // a host's own known_hosts files (ssh_config UserKnownHostsFile), unless --known-hosts names one for all
+  const khFlag = flags['known-hosts'] !== undefined;
+  const khLoaded = new Map<string, string>([[knownHostsFile, khText]]);
+  const readKh = (f: string): string => {
+    if (!khLoaded.has(f)) {
+      try {
+        khLoaded.set(f, readFileSync(f, 'utf8'));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`${f}: cannot read known_hosts (${(e as NodeJS.ErrnoException).code})`);
+        khLoaded.set(f, '');
+      }
+    }
+    return khLoaded.get(f)!;
+  };
+  const allTargets = [...req.phases.flat().map((p) => p.target), ...[...(req.peers?.values() ?? [])].map((p) => p.target)];
+  for (const t of allTargets) {
+    for (const ep of [t, ...(t.jumps ?? [])]) {
+      if (khFlag) delete ep.knownHostsFiles;
+      else ep.knownHostsFiles?.forEach(readKh); // unreadable: bad input now, not a failure later
+    }
+  }
+  await checkJumpHosts(allTargets);
+  let becomePassword = process.env.BECOME_PASSWORD;
+  if (flags['ask-become-pass']) {
+    if (!canPrompt()) throw new UsageError('-K/--ask-become-pass needs a terminal: set BECOME_PASSWORD (environment or .env) instead');
+    becomePassword = await askSecret('BECOME password:');
+    secrets.add(becomePassword);
+  }
   const color = !flags.json && !!process.stdout.isTTY && !process.env.NO_COLOR;
   // with render, the reporter stays silent (json: true prints nothing until the end)
   const reporter = new ConsoleReporter({ json: !!flags.json || !!req.render, verbose: !!flags.verbose, color, diff: !!flags.diff, messageLines: req.messageLines });
-  const accepted: string[] = [];
+  const accepted: Array<{ file: string; line: string }> = [];
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (sig: string) => {
@@ -195,11 +265,19 @@ export async function play(req: PlayRequest): Promise<number> {
       connect: {
         knownHosts: kh.entries,
         knownHostsFile,
+        loadKnownHosts: (files) => files.flatMap((f) => parseKnownHosts(readKh(f), f).entries),
         acceptNewHostKey: !!flags['accept-new-host-keys'],
-        onNewHostKey: (t, type, key) => accepted.push(knownHostsLine(t.host, t.port, type, key)),
+        onNewHostKey: (t, type, key, file) => accepted.push({ file, line: knownHostsLine(t.host, t.port, type, key) }),
         timeoutMs: intFlag(flags.timeout, 'timeout', 10, 1) * 1000,
-        becomePassword: process.env.BECOME_PASSWORD,
+        becomePassword,
         keyPassphrase: process.env.SSH_KEY_PASSPHRASE,
+        askPassphrase: canPrompt()
+          ? async (file, attempt) => {
+              const p = await askSecret(`${attempt > 1 ? 'Bad passphrase, try again. ' : ''}Enter passphrase for key '${file}':`);
+              secrets.add(p);
+              return p;
+            }
+          : undefined,
         onCommand: (host, line) => reporter.command(host, secrets.mask(line)),
       },
       reporter,
@@ -212,10 +290,12 @@ export async function play(req: PlayRequest): Promise<number> {
     process.off('SIGINT', sigint);
     process.off('SIGTERM', sigterm);
   }
-  if (accepted.length) {
-    mkdirSync(dirname(knownHostsFile), { recursive: true });
-    appendFileSync(knownHostsFile, (khText && !khText.endsWith('\n') ? '\n' : '') + accepted.join('\n') + '\n');
-    if (!flags.json) process.stdout.write(`recorded ${accepted.length} new host key(s) in ${knownHostsFile}\n`);
+  for (const file of new Set(accepted.map((a) => a.file))) {
+    const lines = accepted.filter((a) => a.file === file).map((a) => a.line);
+    const before = readKh(file);
+    mkdirSync(dirname(file), { recursive: true });
+    appendFileSync(file, (before && !before.endsWith('\n') ? '\n' : '') + lines.join('\n') + '\n');
+    if (!flags.json) process.stdout.write(`recorded ${lines.length} new host key(s) in ${file}\n`);
   }
   if (req.render) process.stdout.write(secrets.mask(req.render(result, reporter.unreachable, { json: !!flags.json, color })));
   else if (flags.json) process.stdout.write(secrets.mask(jsonReport(req.command, result.stats, result.results, reporter.unreachable, { check: !!flags.check, interrupted: result.interrupted })));
@@ -234,7 +314,7 @@ export function main(fn: () => Promise<number>): void {
   fn().then(
     (code) => process.exit(code),
     (e: Error) => {
-      if (e instanceof UsageError || e instanceof InventoryError || e instanceof SelectionError) {
+      if (e instanceof UsageError || e instanceof InventoryError || e instanceof SelectionError || e instanceof SshConfigError) {
         process.stderr.write(`error: ${e.message}\n`);
         process.exit(EXIT.usage);
       }

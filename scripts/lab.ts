@@ -1,13 +1,15 @@
 // `npm run lab -- up [HOST...] | down | status | reset [HOST...]`: the lab of real Debian mail hosts.
 // The implementation lives in lab/ (dev tooling beside the product) so the e2e tests use the same code.
-import { labDown, labReset, labStatus, labUnavailable, labUp } from '../lab/lab.js';
+import { labDown, labIsolate, labIsolated, labReset, labStatus, labUnavailable, labUnisolate, labUp } from '../lab/lab.js';
 import { labPaths } from '../lab/config.js';
 
 const USAGE = `usage: npm run lab -- up [HOST...]     start the lab (default: mailserver laptop1 laptop2); adds missing hosts
        npm run lab -- down              stop it and remove every namespace, mount, link and process it made
        npm run lab -- status            list the lab's hosts
        npm run lab -- reset [HOST...]   bring hosts (default: all) back to the starting state
-hosts: mailserver, laptop1 .. laptop230; LAB_NET=a.b.c picks the /24 (default 198.18.N, N = LAB_INSTANCE, default 0)`;
+       npm run lab -- isolate HOST...   the machine can no longer reach these hosts (only through jumphost)
+       npm run lab -- unisolate         reach every host again (down does it too)
+hosts: mailserver, jumphost, laptop1 .. laptop230; LAB_ISOLATE=laptop1,laptop2 at up isolates them; LAB_NET=a.b.c picks the /24 (default 198.18.N, N = LAB_INSTANCE, default 0)`;
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...hosts] = argv;
@@ -15,7 +17,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return cmd ? 0 : 2;
   }
-  if (!['up', 'down', 'status', 'reset'].includes(cmd)) {
+  if (!['up', 'down', 'status', 'reset', 'isolate', 'unisolate'].includes(cmd)) {
     console.error(`lab: unknown command "${cmd}"\n${USAGE}`);
     return 2;
   }
@@ -30,10 +32,20 @@ async function main(argv: string[]): Promise<number> {
     case 'up': {
       const t0 = Date.now();
       const all = await labUp(hosts);
+      const isolate = (process.env.LAB_ISOLATE ?? '').split(/[,\s]+/).filter(Boolean);
+      if (isolate.length) await labIsolate(isolate);
       console.log(`lab up (${((Date.now() - t0) / 1000).toFixed(1)} s): ${all.join(' ')}`);
       console.log(`inventory: ${labPaths.inventory}\nssh: ssh -i ${labPaths.key} -o UserKnownHostsFile=${labPaths.knownHosts} -o StrictHostKeyChecking=yes root@<address>`);
       return 0;
     }
+    case 'isolate':
+      await labIsolate(hosts);
+      console.log(`lab: ${labIsolated().join(' ')} reachable only through the lab's hosts (jumphost)`);
+      return 0;
+    case 'unisolate':
+      await labUnisolate();
+      console.log('lab: every host reachable again');
+      return 0;
     case 'down':
       await labDown();
       console.log('lab down');
@@ -50,7 +62,8 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       console.log(`lab on ${s.net ?? '?'}.0/24, bridge ${s.bridge ? 'up' : 'missing'}`);
-      for (const h of s.hosts) console.log(`  ${h.name.padEnd(11)} ${h.address.padEnd(15)} ${h.running ? 'running' : 'NOT running'}${h.pid ? ` pid ${h.pid}` : ''}`);
+      const isolated = labIsolated();
+      for (const h of s.hosts) console.log(`  ${h.name.padEnd(11)} ${h.address.padEnd(15)} ${h.running ? 'running' : 'NOT running'}${h.pid ? ` pid ${h.pid}` : ''}${isolated.includes(h.name) ? ' (isolated: through jumphost only)' : ''}`);
       if (s.leftovers.length) console.log(`  leftovers: ${s.leftovers.join(' ')} (npm run lab -- down, or up, cleans them)`);
       return s.leftovers.length ? 1 : 0;
     }
