@@ -212,7 +212,7 @@ async function dial(ep: Endpoint, opts: ConnectOptions, sock: Duplex | undefined
     if (proxy && !proxy.exited()) await new Promise((r) => setTimeout(r, 50));
     const ended = proxy?.exited();
     if (ended) throw new UnreachableError(ended);
-    const err = classifyConnectError(e as Error & { code?: string; level?: string }, ep, label, keys.map((k) => k.file));
+    const err = classifyConnectError(e as Error & { code?: string; level?: string }, ep, label, keys.map((k) => k.file), role ? 'IdentityFile in ssh_config for it' : 'ansible_ssh_private_key_file or IdentityFile');
     if (who) err.message = who + err.message;
     throw err;
   }
@@ -459,10 +459,10 @@ export function isEncryptedKey(key: string): boolean {
   return raw.subarray(magic.length + 4, magic.length + 4 + len).toString('latin1') !== 'none';
 }
 
-function classifyConnectError(e: Error & { code?: string; level?: string }, t: Endpoint, label: string, keyFiles: string[]): Error {
+function classifyConnectError(e: Error & { code?: string; level?: string }, t: Endpoint, label: string, keyFiles: string[], keyHint: string): Error {
   const msg = e.message || String(e);
   if (e.level === 'client-authentication' || /authentication methods failed/i.test(msg)) {
-    return new AccessError(`authentication failed for ${t.user}@${label}${keyFiles.length ? ` with key ${keyFiles.join(', ')}` : process.env.SSH_AUTH_SOCK ? ' (agent keys)' : ' (no key: set ansible_ssh_private_key_file or IdentityFile, or use an agent)'}`);
+    return new AccessError(`authentication failed for ${t.user}@${label}${keyFiles.length ? ` with key ${keyFiles.join(', ')}` : process.env.SSH_AUTH_SOCK ? ' (agent keys)' : ` (no key: set ${keyHint}, or use an agent)`}`);
   }
   if (e.code === 'ECONNREFUSED') return new UnreachableError(`nothing listens on ${label} (connection refused)`);
   if (e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH') return new UnreachableError(`${label} cannot be reached (${e.code})`);
