@@ -71,7 +71,7 @@ export class AccessError extends Error {}
  *  channel holds one for the whole run. */
 export const MAX_CHANNELS = 8;
 
-/** Passphrases given for key files in this run (one prompt per key, whatever the number of hosts). */
+/** The passphrase that opens each key file, asked once in this run whatever the number of hosts. */
 const passphrases = new Map<string, Promise<string | undefined>>();
 
 interface LoadedKey {
@@ -108,19 +108,23 @@ async function loadKeys(ep: Endpoint, opts: ConnectOptions): Promise<LoadedKey[]
       // ssh2 would say only "Encrypted private OpenSSH key detected, but no passphrase given"
       throw new AccessError(`the SSH key ${file} is encrypted: set SSH_KEY_PASSPHRASE (environment or .env) or use an agent`);
     }
-    let opened: ParsedKey | undefined;
-    for (let attempt = 1; attempt <= 3 && !opened; attempt++) {
-      let asked = attempt === 1 ? passphrases.get(file) : undefined;
-      if (!asked) {
-        asked = opts.askPassphrase(file, attempt);
-        passphrases.set(file, asked);
-      }
-      passphrase = await asked;
-      if (passphrase === undefined) break;
-      const k = sshUtils.parseKey(text, passphrase);
-      if (!(k instanceof Error)) opened = Array.isArray(k) ? k[0] : k;
-      else passphrases.delete(file);
+    // one prompt (and its retries) per key file, however many hosts wait for it
+    let asked = passphrases.get(file);
+    if (!asked) {
+      const ask = opts.askPassphrase;
+      asked = (async () => {
+        for (let attempt = 1; attempt <= 3; attempt++) {
+          const p = await ask(file, attempt);
+          if (p === undefined) return undefined;
+          if (!(sshUtils.parseKey(text, p) instanceof Error)) return p;
+        }
+        return undefined;
+      })();
+      passphrases.set(file, asked);
     }
+    passphrase = await asked;
+    const k = passphrase === undefined ? undefined : sshUtils.parseKey(text, passphrase);
+    const opened = k === undefined || k instanceof Error ? undefined : Array.isArray(k) ? k[0] : k;
     if (!opened) throw new AccessError(`the SSH key ${file} is encrypted and the passphrase given does not open it`);
     out.push({ file, key: opened });
   }

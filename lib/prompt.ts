@@ -15,7 +15,7 @@ export function askSecret(message: string): Promise<string | undefined> {
   const next = queue.then(async () => {
     const { default: password } = await import('@inquirer/password');
     try {
-      const v = await password({ message, mask: false }, { output: process.stderr });
+      const v = await password({ message, mask: false, toggleMask: false }, { output: process.stderr });
       return v === '' ? undefined : v;
     } catch (e) {
       if ((e as Error).name === 'ExitPromptError') {
