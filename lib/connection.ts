@@ -80,30 +80,46 @@ interface LoadedKey {
 }
 
 /** Read and open the endpoint's key files: the passphrase from SSH_KEY_PASSPHRASE, else asked on the terminal. */
-async function loadKeys(ep: Endpoint, opts: ConnectOptions): Promise<LoadedKey[]> {
+export async function loadKeys(ep: Endpoint, opts: ConnectOptions): Promise<LoadedKey[]> {
   const files = [...(ep.privateKeyFile ? [ep.privateKeyFile] : []), ...(ep.identityFiles ?? []).filter((f) => f !== ep.privateKeyFile)];
-  const out: LoadedKey[] = [];
+  const texts: Array<{ file: string; text: string; encrypted: boolean; optional: boolean }> = [];
   for (const file of files) {
-    let text: string;
+    const optional = file !== ep.privateKeyFile; // ssh_config's or ssh's default keys: skipped when unusable, as ssh does
     try {
-      text = await readFile(file, 'utf8');
+      const text = await readFile(file, 'utf8');
+      texts.push({ file, text, encrypted: isEncryptedKey(text), optional });
     } catch (e) {
-      if (file !== ep.privateKeyFile) continue; // ssh skips an IdentityFile that is not there
+      if (optional) continue;
       throw new AccessError(`cannot read the SSH key ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
-    if (!isEncryptedKey(text)) {
+  }
+  // something else to offer: the agent, or a key that needs no passphrase
+  const agentUsable = !!process.env.SSH_AUTH_SOCK && !ep.identitiesOnly;
+  const out: LoadedKey[] = [];
+  for (const { file, text, encrypted, optional } of texts) {
+    const others = agentUsable || texts.some((t) => t.file !== file && (!t.encrypted || !t.optional));
+    if (!encrypted) {
       const k = sshUtils.parseKey(text);
-      if (k instanceof Error) throw new AccessError(`the SSH key ${file} is not a private key ssh2 can read: ${k.message}`);
+      if (k instanceof Error) {
+        if (optional) continue;
+        throw new AccessError(`the SSH key ${file} is not a private key ssh2 can read: ${k.message}`);
+      }
       out.push({ file, key: Array.isArray(k) ? k[0] : k });
       continue;
     }
     let passphrase = opts.keyPassphrase;
     if (passphrase) {
       const k = sshUtils.parseKey(text, passphrase);
-      if (k instanceof Error) throw new AccessError(`the SSH key ${file} is encrypted and SSH_KEY_PASSPHRASE does not open it`);
-      out.push({ file, key: Array.isArray(k) ? k[0] : k });
-      continue;
+      if (!(k instanceof Error)) {
+        out.push({ file, key: Array.isArray(k) ? k[0] : k });
+        continue;
+      }
+      if (optional && others) continue;
+      throw new AccessError(`the SSH key ${file} is encrypted and SSH_KEY_PASSPHRASE does not open it`);
     }
+    // an encrypted key ssh_config names (or ~/.ssh/id_*) while the agent or another key can be
+    // offered: not asked for (the agent usually holds it)
+    if (optional && others) continue;
     if (!opts.askPassphrase) {
       // ssh2 would say only "Encrypted private OpenSSH key detected, but no passphrase given"
       throw new AccessError(`the SSH key ${file} is encrypted: set SSH_KEY_PASSPHRASE (environment or .env) or use an agent`);
@@ -266,6 +282,8 @@ export class Connection {
       const d = await dial(target, opts, sock, '');
       cleanups.push(d.cleanup);
       conn = new Connection(target, d.ssh, opts, cleanups);
+      if (target.jumps?.length) opts.onCommand?.(target.name, `(connected to ${labelOf(target)} through ${target.jumps.map((j) => `jump host ${j.name}`).join(', ')})`);
+      else if (target.proxyCommand) opts.onCommand?.(target.name, `(connected to ${labelOf(target)} over the ProxyCommand of ${target.proxyFrom ?? 'ssh_config'})`);
     } catch (e) {
       undo();
       throw e;
