@@ -13,7 +13,7 @@ import { copyFileSync, chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireLab, labUp, labReset, hostExec, hostAddress, labPaths, sendTestMail, logCursor } from './helpers.js';
-import { labIsolate, labUnisolate, labIsolated } from '../../lab/lab.js';
+import { labIsolate, labUnisolate, labIsolated, labDown } from '../../lab/lab.js';
 import { tool, recap, etcMailSums } from './tool.js';
 
 const HOSTS = ['mailserver', 'jumphost', 'laptop1', 'laptop2'];
@@ -195,6 +195,28 @@ test('laptops reachable only through the jump host', { timeout: 15 * 60_000 }, a
       }
       for (const h of ['mailserver', ...LAPTOPS]) assert.deepEqual(etcMailSums(h), before[h], `nothing changed on ${h}`);
     });
+
+    await t.test('StrictHostKeyChecking accept-new records the jump host in its UserKnownHostsFile', async () => {
+      const inv = join(dir, 'inventory-new.yml');
+      writeFileSync(inv, `all:\n  children:\n    mailservers:\n      hosts:\n        mailserver: { ansible_host: ${M} }\n    laptops:\n      hosts:\n        laptop1: { ansible_host: lap1 }\n`);
+      const fresh = join(dir, 'kh-fresh');
+      writeFileSync(fresh, '');
+      const cfg = join(dir, 'ssh_config-accept-new');
+      writeFileSync(
+        cfg,
+        `Host bastion\n  HostName ${J}\n  IdentityFile ${key}\n  UserKnownHostsFile ${fresh}\n  StrictHostKeyChecking accept-new\n` +
+          `Host lap1\n  HostName ${hostAddress('laptop1')}\n  ProxyJump bastion\nHost *\n  User root\n  IdentityFile ${key}\n  UserKnownHostsFile ${kh}\n`,
+      );
+      const r = await tool('pair', ['-i', inv, '--ssh-config', cfg, '--check', 'laptop1'], { lab: false, env: { SSH_AUTH_SOCK: '' } });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, new RegExp(`recorded 1 new host key\\(s\\) in ${fresh}`));
+      const lines = readFileSync(fresh, 'utf8').trim().split('\n');
+      assert.equal(lines.length, 1);
+      assert.match(lines[0]!, new RegExp(`^${J.replace(/\./g, '\\.')} ssh-ed25519 `));
+      const again = await tool('pair', ['-i', inv, '--ssh-config', cfg, '--check', 'laptop1'], { lab: false, env: { SSH_AUTH_SOCK: '' } });
+      assert.equal(again.code, 0, again.stdout + again.stderr);
+      assert.doesNotMatch(again.stdout, /recorded/);
+    });
   } finally {
     agent.stop();
     await labUnisolate();
@@ -204,4 +226,20 @@ test('laptops reachable only through the jump host', { timeout: 15 * 60_000 }, a
   }
   assert.deepEqual(labIsolated(), []);
   for (const l of LAPTOPS) assert.equal(await reachable(l), true, `${l} reachable again`);
+});
+
+test('lab down removes the isolation routes', { timeout: 5 * 60_000 }, async (t) => {
+  if (!(await requireLab(t))) return;
+  await labUp(HOSTS);
+  const route = new RegExp(`(^|\\s)${hostAddress('laptop1').replace(/\./g, '\\.')}\\s`, 'm');
+  const routes = () => execFileSync('ip', ['-4', 'route', 'show', 'type', 'prohibit'], { encoding: 'utf8' });
+  try {
+    await labIsolate(['laptop1']);
+    assert.match(routes(), route);
+    await labDown();
+    assert.doesNotMatch(routes(), route);
+    assert.deepEqual(labIsolated(), []);
+  } finally {
+    await labUnisolate();
+  }
 });
