@@ -4,17 +4,19 @@
 // run through a POSIX shell with every value quoted, files read and written in one round trip each,
 // and a lock on the host held for the whole run by one long-lived channel.
 import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { Duplex } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
-import ssh2, { type AuthMethod, type ClientChannel, type ParsedKey } from 'ssh2';
-
-const sshUtils = ssh2.utils;
+import type { ClientChannel } from 'ssh2';
 import { shq } from './shell.js';
 import { checkHostKey, fingerprintSha256, keyTypeOf, type KnownHostEntry } from './known-hosts.js';
 import { parseReadOutput, readScript, writeScript, backupStamp, backupPath, rollbackScript, type ReadResult } from './remote-files.js';
 import type { ReadSpec, RunResult, WriteSpec } from './types.js';
+// jump hosts, ProxyCommand, keys (below)
+import { spawn } from 'node:child_process';
+import { Duplex } from 'node:stream';
+import ssh2, { type AuthMethod, type ParsedKey } from 'ssh2';
+
+const sshUtils = ssh2.utils;
 
 /** Where and how to log in on one SSH server: the host itself, or a jump host on the way. */
 export interface Endpoint {
