@@ -245,11 +245,20 @@ async function dial(ep: Endpoint, opts: ConnectOptions, sock: Duplex | undefined
 }
 
 /** A channel from a connected jump host to the next hop, as the next connection's socket. */
-async function forward(via: NodeSSH, viaName: string, to: Endpoint): Promise<Duplex> {
+async function forward(via: NodeSSH, viaName: string, to: Endpoint, timeoutMs: number): Promise<Duplex> {
+  const what = `${labelOf(to)}${to.name !== to.host ? ` (${to.name})` : ''}`;
+  let timer: NodeJS.Timeout | undefined;
   try {
-    return (await via.forwardOut('127.0.0.1', 0, to.host, to.port)) as unknown as Duplex;
+    // the jump host's own connect() may wait minutes for an address that does not answer
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new UnreachableError(`jump host ${viaName} could not reach ${what} in time`)), timeoutMs);
+    });
+    return (await Promise.race([via.forwardOut('127.0.0.1', 0, to.host, to.port), timeout])) as unknown as Duplex;
   } catch (e) {
-    throw new UnreachableError(`jump host ${viaName} cannot reach ${labelOf(to)}${to.name !== to.host ? ` (${to.name})` : ''}: ${(e as Error).message}`);
+    if (e instanceof UnreachableError) throw e;
+    throw new UnreachableError(`jump host ${viaName} cannot reach ${what}: ${(e as Error).message}`);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -275,12 +284,12 @@ export class Connection {
     let conn: Connection;
     try {
       for (const hop of target.jumps ?? []) {
-        const sock = via ? await forward(via.ssh, via.name, hop) : undefined;
+        const sock = via ? await forward(via.ssh, via.name, hop, opts.timeoutMs) : undefined;
         const d = await dial(hop, opts, sock, 'jump host');
         cleanups.push(d.cleanup);
         via = { ssh: d.ssh, name: hop.name };
       }
-      const sock = via ? await forward(via.ssh, via.name, target) : undefined;
+      const sock = via ? await forward(via.ssh, via.name, target, opts.timeoutMs) : undefined;
       const d = await dial(target, opts, sock, '');
       cleanups.push(d.cleanup);
       conn = new Connection(target, d.ssh, opts, cleanups);

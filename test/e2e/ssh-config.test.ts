@@ -168,9 +168,9 @@ test('laptops reachable only through the jump host', { timeout: 15 * 60_000 }, a
       writeFileSync(khChanged, `${J} ${otherKey}\n` + readFileSync(khNoJump, 'utf8'));
       const wrongKey = join(dir, 'wrong_key');
       execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', wrongKey]);
-      const base = (o: { jump?: string; kh?: string; bastionKey?: string; proxy?: string; extra?: string } = {}) =>
+      const base = (o: { jump?: string; kh?: string; bastionKey?: string; proxy?: string; extra?: string; address?: string } = {}) =>
         `Host * !bastion\n  IdentityFile ${key}\nHost *\n  UserKnownHostsFile ${o.kh ?? kh}\n` +
-        `Host lap1\n  HostName ${hostAddress('laptop1')}\n  ${o.proxy ?? `ProxyJump ${o.jump ?? 'bastion'}`}\n` +
+        `Host lap1\n  HostName ${o.address ?? hostAddress('laptop1')}\n  ${o.proxy ?? `ProxyJump ${o.jump ?? 'bastion'}`}\n` +
         `Host bastion\n  HostName ${J}\n  User root\n  IdentityFile ${o.bastionKey ?? key}\n  IdentitiesOnly yes\n` + (o.extra ?? '');
       const loopA = join(dir, 'loop-a.conf');
       const loopB = join(dir, 'loop-b.conf');
@@ -184,11 +184,13 @@ test('laptops reachable only through the jump host', { timeout: 15 * 60_000 }, a
         { name: 'ProxyCommand that exits', cfg: base({ proxy: 'ProxyCommand sh -c "echo bastion is down >&2; exit 3"' }), code: 4, line: /^unreachable laptop1: the ProxyCommand for laptop1 \(\S+:7\) exited with code 3: bastion is down$/m },
         // the agent holds the right key, but IdentitiesOnly says: only the (wrong) IdentityFile
         { name: 'IdentitiesOnly with a wrong key', cfg: base({ bastionKey: wrongKey }), code: 4, env: { SSH_AUTH_SOCK: agent.sock }, line: new RegExp(`^unreachable laptop1: jump host bastion \\(${J}\\): authentication failed for root@${J} with key ${wrongKey}$`, 'm') },
+        // no host at that address: the jump host cannot open the channel (bounded by --timeout)
+        { name: 'jump host cannot reach the laptop', cfg: base({ address: hostAddress('mailserver').replace(/\.\d+$/, '.99') }), code: 4, line: new RegExp(`^unreachable laptop1: jump host bastion (cannot|could not) reach ${hostAddress('mailserver').replace(/\.\d+$/, '.99').replace(/\./g, '\\.')} \\(laptop1\\)`, 'm') },
       ];
       for (const c of cases) {
         const cfg = join(dir, `ssh_config-${c.name.replace(/\W+/g, '-')}`);
         writeFileSync(cfg, c.cfg);
-        const r = await tool('pair', ['-i', inv, '--ssh-config', cfg, 'laptop1'], { lab: false, env: { SSH_AUTH_SOCK: '', ...c.env } });
+        const r = await tool('pair', ['-i', inv, '--ssh-config', cfg, '--timeout', '5', 'laptop1'], { lab: false, env: { SSH_AUTH_SOCK: '', ...c.env } });
         assert.equal(r.code, c.code, `${c.name}: ${r.stdout}${r.stderr}`);
         assert.match(r.stdout + r.stderr, c.line, c.name);
         if (c.code === 1) assert.equal((r.stdout + r.stderr).trim().split('\n').length, 1, `${c.name}: one line`);
