@@ -24,7 +24,7 @@ import {
 } from './config.js';
 import { debianMirror, ensureRootfs, rootfsReady } from './rootfs.js';
 
-export { labPaths, hostRoot, hostAddress, hostFqdn, DEFAULT_HOSTS, LAB_DOMAIN, JUMP_HOST } from './config.js';
+export { labPaths, hostRoot, hostAddress, hostFqdn, DEFAULT_HOSTS, LAB_DOMAIN } from './config.js';
 
 $.verbose = false;
 
@@ -783,6 +783,8 @@ export async function hostExec(name: string, command: string, input?: string): P
 }
 
 // ---------------------------------------------------------------- isolated laptops (reached through the jump host)
+
+export { JUMP_HOST } from './config.js';
 
 function isolatedHosts(): string[] {
   try {

@@ -7,18 +7,16 @@ const USAGE = `usage: npm run lab -- up [HOST...]     start the lab (default: ma
        npm run lab -- down              stop it and remove every namespace, mount, link and process it made
        npm run lab -- status            list the lab's hosts
        npm run lab -- reset [HOST...]   bring hosts (default: all) back to the starting state
-       npm run lab -- isolate HOST...   the machine can no longer reach these hosts (only through jumphost)
-       npm run lab -- unisolate         reach every host again (down does it too)
-hosts: mailserver, jumphost, laptop1 .. laptop230; LAB_ISOLATE=laptop1,laptop2 at up isolates them; LAB_NET=a.b.c picks the /24 (default 198.18.N, N = LAB_INSTANCE, default 0)`;
+hosts: mailserver, laptop1 .. laptop230; LAB_NET=a.b.c picks the /24 (default 198.18.N, N = LAB_INSTANCE, default 0)`;
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...hosts] = argv;
   if (!cmd || cmd === '-h' || cmd === '--help' || cmd === 'help') {
-    console.log(USAGE);
+    console.log(USAGE + '\n' + isolateUsage());
     return cmd ? 0 : 2;
   }
   if (!['up', 'down', 'status', 'reset', 'isolate', 'unisolate'].includes(cmd)) {
-    console.error(`lab: unknown command "${cmd}"\n${USAGE}`);
+    console.error(`lab: unknown command "${cmd}"\n${USAGE}\n${isolateUsage()}`);
     return 2;
   }
   if (cmd !== 'status') {
@@ -62,9 +60,10 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       console.log(`lab on ${s.net ?? '?'}.0/24, bridge ${s.bridge ? 'up' : 'missing'}`);
-      const isolated = labIsolated();
-      for (const h of s.hosts) console.log(`  ${h.name.padEnd(11)} ${h.address.padEnd(15)} ${h.running ? 'running' : 'NOT running'}${h.pid ? ` pid ${h.pid}` : ''}${isolated.includes(h.name) ? ' (isolated: through jumphost only)' : ''}`);
+      for (const h of s.hosts) console.log(`  ${h.name.padEnd(11)} ${h.address.padEnd(15)} ${h.running ? 'running' : 'NOT running'}${h.pid ? ` pid ${h.pid}` : ''}`);
       if (s.leftovers.length) console.log(`  leftovers: ${s.leftovers.join(' ')} (npm run lab -- down, or up, cleans them)`);
+      const isolated = labIsolated();
+      if (isolated.length) console.log(`  isolated (the machine reaches them only through jumphost): ${isolated.join(' ')}`);
       return s.leftovers.length ? 1 : 0;
     }
   }
@@ -76,4 +75,11 @@ try {
 } catch (e) {
   console.error(e instanceof Error ? e.message : String(e));
   process.exitCode = 1;
+}
+
+/** The jump host's lines of the usage (a function: hoisted above the top-level await). */
+function isolateUsage(): string {
+  return `       npm run lab -- isolate HOST...   the machine can no longer reach these hosts (only through jumphost)
+       npm run lab -- unisolate         reach every host again (down does it too)
+hosts also: jumphost (sshd, not in the inventory); LAB_ISOLATE=laptop1,laptop2 at up isolates those laptops`;
 }
