@@ -39,6 +39,9 @@ export interface SshConfigIo {
   glob(pattern: string): string[];
   home: string;
   localUser: string;
+  /** for %l (the local host name) and %i (the local uid) */
+  localHostName?: string;
+  uid?: number;
 }
 
 /** One option as ssh would take it: from `-o Key=Value` or a config line. */
@@ -248,7 +251,7 @@ export function resolveSshConfig(req: ResolveRequest, io: SshConfigIo): SshSetti
   }
   const finalPort = String(port ?? 22);
   const finalUser = user ?? io.localUser;
-  const fileTokens = { h: hostName, n: host, p: finalPort, r: finalUser, u: io.localUser, d: io.home, l: '', i: '' };
+  const fileTokens = { h: hostName, n: host, p: finalPort, r: finalUser, u: io.localUser, d: io.home, l: io.localHostName ?? '', L: (io.localHostName ?? '').split('.')[0]!, i: String(io.uid ?? '') };
   const settings: SshSettings = {
     host,
     hostName,

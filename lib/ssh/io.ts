@@ -1,6 +1,6 @@
 // The disk side of ssh_config resolution: reading files and expanding Include globs.
 import { readFileSync, readdirSync } from 'node:fs';
-import { homedir, userInfo } from 'node:os';
+import { homedir, hostname, userInfo } from 'node:os';
 import type { SshConfigIo } from './config.js';
 
 function globRegex(component: string): RegExp {
@@ -73,5 +73,7 @@ export function nodeSshIo(): SshConfigIo {
     glob: globSync,
     home: homedir(),
     localUser,
+    localHostName: hostname(),
+    uid: process.getuid?.() ?? 0,
   };
 }
