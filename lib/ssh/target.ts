@@ -21,6 +21,10 @@ export interface InventoryConnection {
   user: string;
   privateKeyFile?: string;
   become: boolean;
+  /** whether the user and port were set (by a var, or ansible.cfg's remote_user): Ansible then passes
+   *  -o User= / -o Port=, which win over ssh_config; default: whether the host's vars set them */
+  userSet?: boolean;
+  portSet?: boolean;
 }
 
 /** Split an args var as Ansible does (shlex): quotes kept together, nothing expanded. */
@@ -103,9 +107,9 @@ export function resolveTarget(name: string, vars: Record<string, unknown>, conn:
   // the order of Ansible's ssh command line: ssh_args, then the connection vars, then the args vars
   addArgs('ansible_ssh_args', vars['ansible_ssh_args'] ?? process.env.ANSIBLE_SSH_ARGS);
   const inv = `${where}: ${name}`;
-  if (present(vars, 'ansible_port', 'ansible_ssh_port')) options.push({ key: 'Port', value: String(conn.port), where: inv });
+  if (conn.portSet ?? present(vars, 'ansible_port', 'ansible_ssh_port')) options.push({ key: 'Port', value: String(conn.port), where: inv });
   if (conn.privateKeyFile) options.push({ key: 'IdentityFile', value: conn.privateKeyFile, where: inv });
-  if (present(vars, 'ansible_user', 'ansible_ssh_user')) options.push({ key: 'User', value: conn.user, where: inv });
+  if (conn.userSet ?? present(vars, 'ansible_user', 'ansible_ssh_user')) options.push({ key: 'User', value: conn.user, where: inv });
   addArgs('ansible_ssh_common_args', vars['ansible_ssh_common_args']);
   addArgs('ansible_ssh_extra_args', vars['ansible_ssh_extra_args']);
 

@@ -54,6 +54,11 @@ test('the inventory wins over ssh_config', () => {
   assert.deepEqual(t.identityFiles, ['/home/admin/.ssh/laptop_key'], 'ssh_config keys are offered after the inventory key');
 });
 
+test("ansible.cfg's remote_user counts as set (Ansible passes -o User=)", () => {
+  const t = resolveTarget('laptop1', {}, { ...conn({ user: 'cfguser2' }), userSet: true }, 'inv.yml:3', ctx);
+  assert.equal(t.user, 'cfguser2');
+});
+
 test('ansible_host is the name ssh looks up', () => {
   const t = resolveTarget('laptop1', { ansible_host: '10.9.8.7' }, conn({ host: '10.9.8.7' }), 'inv.yml:3', ctx);
   assert.equal(t.host, '10.9.8.7');
