@@ -114,18 +114,22 @@ export function labNet(): string {
   return `${Number(m[1])}.${Number(m[2])}.${Number(m[3])}`;
 }
 
-const HOST_RE = /^(mailserver|laptop([1-9]\d{0,2}))$/;
+const HOST_RE = /^(mailserver|jumphost|laptop([1-9]\d{0,2}))$/;
+
+/** The lab's bastion: sshd (and a laptop's sendmail), not in the inventory; `LAB_ISOLATE` laptops are reached through it. */
+export const JUMP_HOST = 'jumphost';
 
 export function checkHostName(name: string): void {
   const m = HOST_RE.exec(name);
   if (!m || (m[2] && Number(m[2]) > 230)) {
-    throw new Error(`lab: unknown host "${name}" (hosts are mailserver and laptop1 .. laptop230)`);
+    throw new Error(`lab: unknown host "${name}" (hosts are mailserver, jumphost and laptop1 .. laptop230)`);
   }
 }
 
-/** Last octet of a host's address: mailserver .10, laptopN .(20+N). */
+/** Last octet of a host's address: jumphost .5, mailserver .10, laptopN .(20+N). */
 export function hostOctet(name: string): number {
   checkHostName(name);
+  if (name === JUMP_HOST) return 5;
   if (name === 'mailserver') return 10;
   return 20 + Number(name.slice('laptop'.length));
 }

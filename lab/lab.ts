@@ -19,7 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { $ } from 'zx';
 import YAML from 'yaml';
 import {
-  BRIDGE, DEFAULT_HOSTS, HOSTS_DIR, LAB_DOMAIN, NETNS_PREFIX, RUNTIME_DIR, VETH_PREFIX, bridgeAddress, checkHostName,
+  BRIDGE, DEFAULT_HOSTS, HOSTS_DIR, JUMP_HOST, LAB_DOMAIN, NETNS_PREFIX, RUNTIME_DIR, VETH_PREFIX, bridgeAddress, checkHostName,
   hostAddress, hostDir, hostFqdn, hostOctet, hostRoot, labNet, labPaths, netnsName, rootfsDir, sortHosts, vethName,
   hostSuite, labSuite, DEFAULT_SUITE, SUITES, type Suite,
 } from './config.js';
@@ -31,6 +31,8 @@ export type { Suite } from './config.js';
 $.verbose = false;
 
 const STATE_FILE = join(RUNTIME_DIR, 'state.json');
+/** laptops the machine cannot reach (a `prohibit` route per /32), only the lab's hosts can: ["laptop1", …] */
+const ISOLATED_FILE = join(RUNTIME_DIR, 'isolated.json');
 const AUTH_KEYS = join(RUNTIME_DIR, 'authorized_keys');
 const LOCK_DIR = RUNTIME_DIR + '.lock';
 
@@ -237,8 +239,10 @@ function overlaps(cidr: string, net: string): boolean {
 /** Refuse when the lab's /24 is already routed or addressed on the machine (other than by the lab's bridge). */
 async function checkRangeFree(net: string): Promise<void> {
   const routes = JSON.parse((await run(['ip', '-j', '-4', 'route', 'show', 'table', 'all'])) || '[]') as Array<{ dst: string; dev?: string }>;
+  const ours = new Set(isolatedHosts().map((h) => hostAddress(h, net)));
   for (const r of routes) {
     if (r.dst === 'default' || r.dev === BRIDGE) continue;
+    if ((r as { type?: string }).type === 'prohibit' && ours.has(r.dst)) continue; // labIsolate's
     if (overlaps(r.dst, net)) {
       throw new Error(`lab: ${net}.0/24 is already routed on this machine (${r.dst}${r.dev ? ' dev ' + r.dev : ''}); choose another range with LAB_NET=a.b.c`);
     }
@@ -603,7 +607,7 @@ function writeLabFiles(state: LabState): void {
       vars: { lab_domain: LAB_DOMAIN },
       children: {
         mailservers: group(hosts.filter((h) => h === 'mailserver')),
-        laptops: group(hosts.filter((h) => h !== 'mailserver')),
+        laptops: group(hosts.filter((h) => h !== 'mailserver' && h !== JUMP_HOST)),
       },
     },
   };
@@ -689,6 +693,7 @@ export async function labUp(hosts: string[] = DEFAULT_HOSTS): Promise<string[]> 
       throw new Error(`lab: a lab is running on ${state.net}.0/24; run \`npm run lab -- down\` before using LAB_NET=${net}`);
     }
     if (!running.length) {
+      await removeIsolation(); // routes of a lab that was not taken down
       if (await linkExists(BRIDGE)) await tryRun(['ip', 'link', 'del', BRIDGE]);
       rmSync(STATE_FILE, { force: true });
       await checkRangeFree(net);
@@ -727,6 +732,7 @@ export async function labUp(hosts: string[] = DEFAULT_HOSTS): Promise<string[]> 
 /** Stop and remove every namespace, mount, link, process and runtime dir of the lab. */
 export async function labDown(): Promise<void> {
   await withLock(async () => {
+    await removeIsolation();
     for (const name of await tracedHosts()) await teardownHost(name, false);
     for (const p of mountPoints().filter((p) => p.startsWith(RUNTIME_DIR + '/')).reverse()) await tryRun(['umount', '-l', p]);
     for (const l of await labLinks()) await tryRun(['ip', 'link', 'del', l]);
@@ -798,4 +804,55 @@ export async function hostExec(name: string, command: string, input?: string): P
   const pid = await hostInitPid(name);
   const r = await $({ input: input ?? '', quiet: true, nothrow: true })`nsenter -t ${pid} -m -u -n -p -r -w /bin/bash -c ${'cd / && ' + command}`;
   return { code: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+// ---------------------------------------------------------------- isolated laptops (reached through the jump host)
+
+export { JUMP_HOST } from './config.js';
+
+function isolatedHosts(): string[] {
+  try {
+    return JSON.parse(readFileSync(ISOLATED_FILE, 'utf8')) as string[];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Make hosts unreachable from the machine (a `prohibit` route for each one's /32 in the machine's
+ * namespace: connect() fails at once with EACCES) while the other lab hosts, the jump host among
+ * them, still reach them over the bridge. `labUnisolate()` or `lab down` removes the routes.
+ */
+export async function labIsolate(hosts: string[]): Promise<void> {
+  const state = readState();
+  if (!state) throw new Error('lab: no lab is running (npm run lab -- up)');
+  const cur = new Set(isolatedHosts());
+  for (const h of hosts) {
+    checkHostName(h);
+    if (!state.hosts.includes(h)) throw new Error(`lab: ${h} is not part of the running lab`);
+    if (h === JUMP_HOST) throw new Error('lab: the jump host cannot be isolated');
+    cur.add(h);
+    writeFileSync(ISOLATED_FILE, JSON.stringify([...cur]) + '\n'); // before the route: down finds it even if we die here
+    await run(['ip', 'route', 'replace', 'prohibit', `${hostAddress(h, state.net)}/32`], `isolating ${h}`);
+  }
+}
+
+async function removeIsolation(): Promise<void> {
+  const net = readState()?.net ?? labNet();
+  for (const h of isolatedHosts()) {
+    try {
+      await tryRun(['ip', 'route', 'del', 'prohibit', `${hostAddress(h, net)}/32`]);
+    } catch { /* already gone */ }
+  }
+  rmSync(ISOLATED_FILE, { force: true });
+}
+
+/** Make every isolated host reachable from the machine again. */
+export async function labUnisolate(): Promise<void> {
+  await removeIsolation();
+}
+
+/** The hosts labIsolate made unreachable from the machine. */
+export function labIsolated(): string[] {
+  return isolatedHosts();
 }

@@ -1,4 +1,6 @@
-// One SSH connection per host (node-ssh over ssh2): host key checked against known_hosts, commands
+// One SSH connection per host (node-ssh over ssh2), directly, through jump hosts (ProxyJump: each
+// hop's host key checked, a channel of one hop the socket of the next) or a ProxyCommand (its
+// stdin/stdout the socket): host key checked against known_hosts, commands
 // run through a POSIX shell with every value quoted, files read and written in one round trip each,
 // and a lock on the host held for the whole run by one long-lived channel.
 import { randomBytes } from 'node:crypto';
@@ -10,25 +12,55 @@ import { shq } from './shell.js';
 import { checkHostKey, fingerprintSha256, keyTypeOf, type KnownHostEntry } from './known-hosts.js';
 import { parseReadOutput, readScript, shellScript, writeScript, backupStamp, backupPath, rollbackScript, type ReadResult } from './remote-files.js';
 import type { ReadSpec, RunResult, WriteSpec } from './types.js';
+// jump hosts, ProxyCommand, keys (below)
+import { spawn } from 'node:child_process';
+import { Duplex } from 'node:stream';
+import ssh2, { type AuthMethod, type ParsedKey } from 'ssh2';
 
-export interface Target {
+const sshUtils = ssh2.utils;
+
+/** Where and how to log in on one SSH server: the host itself, or a jump host on the way. */
+export interface Endpoint {
+  /** how the admin named it (inventory name, or the jump host as written), for messages */
   name: string;
   host: string;
   port: number;
   user: string;
+  /** the key of the inventory (ansible_ssh_private_key_file): a missing one is an error */
   privateKeyFile?: string;
+  /** keys to offer after privateKeyFile (ssh_config IdentityFile, ssh's defaults): missing ones are skipped */
+  identityFiles?: string[];
+  /** IdentitiesOnly=yes: offer the key files only, never the agent's keys */
+  identitiesOnly?: boolean;
+  /** known_hosts files for this host (ssh_config UserKnownHostsFile); default: ConnectOptions' */
+  knownHostsFiles?: string[];
+  /** StrictHostKeyChecking accept-new/no: record a key that known_hosts does not know (never a changed one) */
+  acceptNewHostKey?: boolean;
+  /** ProxyCommand: run by /bin/sh, its stdin/stdout are the connection */
+  proxyCommand?: string;
+  /** where the ProxyJump/ProxyCommand came from (file:line), for messages */
+  proxyFrom?: string;
+}
+
+export interface Target extends Endpoint {
   become: boolean;
+  /** jump hosts (ProxyJump), first to last; the target is reached through the last */
+  jumps?: Endpoint[];
 }
 
 export interface ConnectOptions {
   knownHosts: KnownHostEntry[];
   knownHostsFile: string;
+  /** the entries of other known_hosts files (an endpoint's knownHostsFiles) */
+  loadKnownHosts?: (files: string[]) => KnownHostEntry[];
   /** accept a host key that known_hosts does not know (never a changed one) */
   acceptNewHostKey?: boolean;
-  onNewHostKey?: (target: Target, keyType: string, key: Buffer) => void;
+  onNewHostKey?: (target: Endpoint, keyType: string, key: Buffer, file: string) => void;
   timeoutMs: number;
   becomePassword?: string;
   keyPassphrase?: string;
+  /** ask for a key's passphrase on the terminal (undefined: no terminal) */
+  askPassphrase?: (keyFile: string, attempt: number) => Promise<string | undefined>;
   /** called with every command line before it runs (verbose output) */
   onCommand?: (host: string, line: string) => void;
 }
@@ -42,6 +74,195 @@ export class AccessError extends Error {}
  *  channel holds one for the whole run. */
 export const MAX_CHANNELS = 8;
 
+/** The passphrase that opens each key file, asked once in this run whatever the number of hosts. */
+const passphrases = new Map<string, Promise<string | undefined>>();
+
+interface LoadedKey {
+  file: string;
+  key: ParsedKey;
+}
+
+/** Read and open the endpoint's key files: the passphrase from SSH_KEY_PASSPHRASE, else asked on the terminal. */
+export async function loadKeys(ep: Endpoint, opts: ConnectOptions): Promise<LoadedKey[]> {
+  const files = [...(ep.privateKeyFile ? [ep.privateKeyFile] : []), ...(ep.identityFiles ?? []).filter((f) => f !== ep.privateKeyFile)];
+  const texts: Array<{ file: string; text: string; encrypted: boolean; optional: boolean }> = [];
+  for (const file of files) {
+    const optional = file !== ep.privateKeyFile; // ssh_config's or ssh's default keys: skipped when unusable, as ssh does
+    try {
+      const text = await readFile(file, 'utf8');
+      texts.push({ file, text, encrypted: isEncryptedKey(text), optional });
+    } catch (e) {
+      if (optional) continue;
+      throw new AccessError(`cannot read the SSH key ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    }
+  }
+  // something else to offer: the agent, or a key that needs no passphrase
+  const agentUsable = !!process.env.SSH_AUTH_SOCK && !ep.identitiesOnly;
+  const out: LoadedKey[] = [];
+  for (const { file, text, encrypted, optional } of texts) {
+    const others = agentUsable || texts.some((t) => t.file !== file && (!t.encrypted || !t.optional));
+    if (!encrypted) {
+      const k = sshUtils.parseKey(text);
+      if (k instanceof Error) {
+        if (optional) continue;
+        throw new AccessError(`the SSH key ${file} is not a private key ssh2 can read: ${k.message}`);
+      }
+      out.push({ file, key: Array.isArray(k) ? k[0] : k });
+      continue;
+    }
+    let passphrase = opts.keyPassphrase;
+    if (passphrase) {
+      const k = sshUtils.parseKey(text, passphrase);
+      if (!(k instanceof Error)) {
+        out.push({ file, key: Array.isArray(k) ? k[0] : k });
+        continue;
+      }
+      if (optional && others) continue;
+      throw new AccessError(`the SSH key ${file} is encrypted and SSH_KEY_PASSPHRASE does not open it`);
+    }
+    // an encrypted key ssh_config names (or ~/.ssh/id_*) while the agent or another key can be
+    // offered: not asked for (the agent usually holds it)
+    if (optional && others) continue;
+    if (!opts.askPassphrase) {
+      // ssh2 would say only "Encrypted private OpenSSH key detected, but no passphrase given"
+      throw new AccessError(`the SSH key ${file} is encrypted: set SSH_KEY_PASSPHRASE (environment or .env) or use an agent`);
+    }
+    // one prompt (and its retries) per key file, however many hosts wait for it
+    let asked = passphrases.get(file);
+    if (!asked) {
+      const ask = opts.askPassphrase;
+      asked = (async () => {
+        for (let attempt = 1; attempt <= 3; attempt++) {
+          const p = await ask(file, attempt);
+          if (p === undefined) return undefined;
+          if (!(sshUtils.parseKey(text, p) instanceof Error)) return p;
+        }
+        return undefined;
+      })();
+      passphrases.set(file, asked);
+    }
+    passphrase = await asked;
+    const k = passphrase === undefined ? undefined : sshUtils.parseKey(text, passphrase);
+    const opened = k === undefined || k instanceof Error ? undefined : Array.isArray(k) ? k[0] : k;
+    if (!opened) throw new AccessError(`the SSH key ${file} is encrypted and the passphrase given does not open it`);
+    out.push({ file, key: opened });
+  }
+  return out;
+}
+
+function labelOf(ep: { host: string; port: number }): string {
+  return ep.port === 22 ? ep.host : `[${ep.host}]:${ep.port}`;
+}
+
+/** The ProxyCommand as a socket: /bin/sh -c COMMAND, its stdin and stdout; why it ended, if it did. */
+function proxyCommandSocket(ep: Endpoint): { sock: Duplex; exited: () => string | undefined; kill: () => void } {
+  const child = spawn('/bin/sh', ['-c', ep.proxyCommand!], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  let ended: string | undefined;
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString('utf8')).slice(-2000)));
+  const why = (code: number | null, signal: NodeJS.Signals | null) => {
+    const last = stderr.trim().split('\n').pop()?.trim();
+    ended = `the ProxyCommand for ${ep.name} (${ep.proxyFrom ?? 'ssh_config'}) exited ${signal ? `on ${signal}` : `with code ${code}`}${last ? `: ${last}` : ''}`;
+  };
+  child.on('exit', why);
+  child.on('error', (e) => (ended = `the ProxyCommand for ${ep.name} could not start: ${e.message}`));
+  const sock = Duplex.from({ writable: child.stdin, readable: child.stdout });
+  sock.on('error', () => undefined);
+  return { sock, exited: () => ended, kill: () => child.kill('SIGTERM') };
+}
+
+/** Open one SSH session to an endpoint (over `sock` when given: a channel of the previous jump host). */
+async function dial(ep: Endpoint, opts: ConnectOptions, sock: Duplex | undefined, role: string): Promise<{ ssh: NodeSSH; cleanup: () => void }> {
+  const keys = await loadKeys(ep, opts);
+  let hostKeyProblem: Error | undefined;
+  let proxy: ReturnType<typeof proxyCommandSocket> | undefined;
+  if (!sock && ep.proxyCommand) {
+    proxy = proxyCommandSocket(ep);
+    sock = proxy.sock;
+  }
+  const label = labelOf(ep);
+  const who = role ? `${role} ${ep.name}${ep.name !== ep.host ? ` (${label})` : ''}: ` : '';
+  const khFiles = ep.knownHostsFiles?.length ? ep.knownHostsFiles : [opts.knownHostsFile];
+  const khEntries = ep.knownHostsFiles?.length && opts.loadKnownHosts ? opts.loadKnownHosts(ep.knownHostsFiles) : opts.knownHosts;
+  const khName = khFiles.join(' ');
+  const auth: AuthMethod[] = keys.map((k) => ({ type: 'publickey', username: ep.user, key: k.key }) as AuthMethod);
+  const agent = process.env.SSH_AUTH_SOCK;
+  // the inventory's key alone, as before, unless ssh_config names more keys or none was given
+  if (agent && !ep.identitiesOnly && (!ep.privateKeyFile || ep.identityFiles?.length)) auth.push({ type: 'agent', username: ep.user, agent } as AuthMethod);
+  if (!auth.length) auth.push({ type: 'none', username: ep.user } as AuthMethod);
+  const ssh = new NodeSSH();
+  const cleanup = () => {
+    ssh.dispose();
+    proxy?.kill();
+  };
+  try {
+    await ssh.connect({
+      ...(sock ? { sock } : { host: ep.host, port: ep.port }),
+      host: ep.host,
+      port: ep.port,
+      username: ep.user,
+      authHandler: auth,
+      readyTimeout: opts.timeoutMs,
+      tryKeyboard: false,
+      hostVerifier: (key: Buffer) => {
+        const keyType = keyTypeOf(key);
+        const verdict = checkHostKey(khEntries, ep.host, ep.port, keyType, key);
+        const fp = fingerprintSha256(key);
+        if (verdict.status === 'match') return true;
+        if (verdict.status === 'unknown' && (opts.acceptNewHostKey || ep.acceptNewHostKey)) {
+          opts.onNewHostKey?.(ep, keyType, key, khFiles[0]!);
+          return true;
+        }
+        if (verdict.status === 'unknown') {
+          hostKeyProblem = new AccessError(
+            `${who}host key for ${label} is not in ${khName} (${keyType} ${fp}); check it, then add it or run again with --accept-new-host-keys`,
+          );
+        } else if (verdict.status === 'revoked') {
+          hostKeyProblem = new AccessError(`${who}host key for ${label} is marked @revoked in ${khName} (${keyType} ${fp})`);
+        } else {
+          const expected = (verdict.expected ?? []).map((e) => `${e.keyType} ${e.fingerprint}`).join(', ');
+          hostKeyProblem = new AccessError(
+            `${who}HOST KEY CHANGED for ${label}: got ${keyType} ${fp}, ${khFiles.length === 1 ? khFiles[0] : khName}${verdict.line ? `:${verdict.line}` : ''} expects ${expected}; refusing to connect`,
+          );
+        }
+        return false;
+      },
+    } as Parameters<NodeSSH['connect']>[0]);
+  } catch (e) {
+    cleanup();
+    if (hostKeyProblem) throw hostKeyProblem;
+    // let the ProxyCommand's exit be seen before blaming the connection
+    if (proxy && !proxy.exited()) await new Promise((r) => setTimeout(r, 50));
+    const ended = proxy?.exited();
+    if (ended) throw new UnreachableError(ended);
+    const err = classifyConnectError(e as Error & { code?: string; level?: string }, ep, label, keys.map((k) => k.file), role ? 'IdentityFile in ssh_config for it' : 'ansible_ssh_private_key_file or IdentityFile');
+    if (who) err.message = who + err.message;
+    throw err;
+  }
+  // node-ssh drops its error listener once connected: an error later (the host's sshd killed, a
+  // reset) must end the channels, not the process; 'close' follows and the channels fail then
+  ssh.connection?.on('error', () => undefined);
+  return { ssh, cleanup };
+}
+
+/** A channel from a connected jump host to the next hop, as the next connection's socket. */
+async function forward(via: NodeSSH, viaName: string, to: Endpoint, timeoutMs: number): Promise<Duplex> {
+  const what = `${labelOf(to)}${to.name !== to.host ? ` (${to.name})` : ''}`;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    // the jump host's own connect() may wait minutes for an address that does not answer
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new UnreachableError(`jump host ${viaName} could not reach ${what} in time`)), timeoutMs);
+    });
+    return (await Promise.race([via.forwardOut('127.0.0.1', 0, to.host, to.port), timeout])) as unknown as Duplex;
+  } catch (e) {
+    if (e instanceof UnreachableError) throw e;
+    throw new UnreachableError(`jump host ${viaName} cannot reach ${what}: ${(e as Error).message}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class Connection {
   roundTrips = 0;
   private lockChannel?: ClientChannel;
@@ -53,68 +274,40 @@ export class Connection {
     readonly target: Target,
     private readonly ssh: NodeSSH,
     private readonly opts: ConnectOptions,
+    private readonly cleanups: Array<() => void>,
   ) {}
 
   static async open(target: Target, opts: ConnectOptions): Promise<Connection> {
-    let privateKey: string | undefined;
-    if (target.privateKeyFile) {
-      try {
-        privateKey = await readFile(target.privateKeyFile, 'utf8');
-      } catch (e) {
-        throw new AccessError(`cannot read the SSH key ${target.privateKeyFile}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-      }
-      if (isEncryptedKey(privateKey) && !opts.keyPassphrase) {
-        // ssh2 would say only "Encrypted private OpenSSH key detected, but no passphrase given"
-        throw new AccessError(`the SSH key ${target.privateKeyFile} is encrypted: set SSH_KEY_PASSPHRASE (environment or .env) or use an agent`);
-      }
-    }
-    let hostKeyProblem: Error | undefined;
-    const ssh = new NodeSSH();
-    const label = target.port === 22 ? target.host : `[${target.host}]:${target.port}`;
+    // jump hosts first to last, each reached through the previous one (ssh -J); the target last
+    const cleanups: Array<() => void> = [];
+    const undo = () => cleanups.reverse().forEach((c) => c());
+    let via: { ssh: NodeSSH; name: string } | undefined;
+    let conn: Connection;
     try {
-      await ssh.connect({
-        host: target.host,
-        port: target.port,
-        username: target.user,
-        privateKey,
-        passphrase: opts.keyPassphrase,
-        agent: privateKey ? undefined : process.env.SSH_AUTH_SOCK,
-        readyTimeout: opts.timeoutMs,
-        tryKeyboard: false,
-        hostVerifier: (key: Buffer) => {
-          const keyType = keyTypeOf(key);
-          const verdict = checkHostKey(opts.knownHosts, target.host, target.port, keyType, key);
-          const fp = fingerprintSha256(key);
-          if (verdict.status === 'match') return true;
-          if (verdict.status === 'unknown' && opts.acceptNewHostKey) {
-            opts.onNewHostKey?.(target, keyType, key);
-            return true;
-          }
-          if (verdict.status === 'unknown') {
-            hostKeyProblem = new AccessError(
-              `host key for ${label} is not in ${opts.knownHostsFile} (${keyType} ${fp}); check it, then add it or run again with --accept-new-host-keys`,
-            );
-          } else if (verdict.status === 'revoked') {
-            hostKeyProblem = new AccessError(`host key for ${label} is marked @revoked in ${opts.knownHostsFile} (${keyType} ${fp})`);
-          } else {
-            const expected = (verdict.expected ?? []).map((e) => `${e.keyType} ${e.fingerprint}`).join(', ');
-            hostKeyProblem = new AccessError(
-              `HOST KEY CHANGED for ${label}: got ${keyType} ${fp}, ${opts.knownHostsFile}${verdict.line ? `:${verdict.line}` : ''} expects ${expected}; refusing to connect`,
-            );
-          }
-          return false;
-        },
-      });
+      for (const hop of target.jumps ?? []) {
+        const sock = via ? await forward(via.ssh, via.name, hop, opts.timeoutMs) : undefined;
+        const d = await dial(hop, opts, sock, 'jump host');
+        cleanups.push(d.cleanup);
+        via = { ssh: d.ssh, name: hop.name };
+      }
+      const sock = via ? await forward(via.ssh, via.name, target, opts.timeoutMs) : undefined;
+      const d = await dial(target, opts, sock, '');
+      cleanups.push(d.cleanup);
+      conn = new Connection(target, d.ssh, opts, cleanups);
+      if (target.jumps?.length) opts.onCommand?.(target.name, `(connected to ${labelOf(target)} through ${target.jumps.map((j) => `jump host ${j.name}`).join(', ')})`);
+      else if (target.proxyCommand) opts.onCommand?.(target.name, `(connected to ${labelOf(target)} over the ProxyCommand of ${target.proxyFrom ?? 'ssh_config'})`);
     } catch (e) {
-      ssh.dispose();
-      if (hostKeyProblem) throw hostKeyProblem;
-      throw classifyConnectError(e as Error & { code?: string; level?: string }, target, label);
+      undo();
+      throw e;
     }
-    // node-ssh drops its error listener once connected: an error later (the host's sshd killed, a
-    // reset) must end the channels, not the process; 'close' follows and the channels fail then
-    ssh.connection?.on('error', () => undefined);
-    const conn = new Connection(target, ssh, opts);
-    if (target.become && target.user !== 'root') await conn.checkSudo();
+    if (target.become && target.user !== 'root') {
+      try {
+        await conn.checkSudo();
+      } catch (e) {
+        conn.close();
+        throw e;
+      }
+    }
     return conn;
   }
 
@@ -313,7 +506,7 @@ export class Connection {
     } catch {
       /* already closed */
     }
-    this.ssh.dispose();
+    this.cleanups.slice().reverse().forEach((c) => c());
   }
 }
 
@@ -327,13 +520,11 @@ export function isEncryptedKey(key: string): boolean {
   return raw.subarray(magic.length + 4, magic.length + 4 + len).toString('latin1') !== 'none';
 }
 
-function classifyConnectError(e: Error & { code?: string; level?: string }, t: Target, label: string): Error {
+function classifyConnectError(e: Error & { code?: string; level?: string }, t: Endpoint, label: string, keyFiles: string[], keyHint: string): Error {
   const msg = e.message || String(e);
   if (e.level === 'client-authentication' || /authentication methods failed/i.test(msg)) {
-    return new AccessError(`authentication failed for ${t.user}@${label}${t.privateKeyFile ? ` with key ${t.privateKeyFile}` : ''}`);
+    return new AccessError(`authentication failed for ${t.user}@${label}${keyFiles.length ? ` with key ${keyFiles.join(', ')}` : process.env.SSH_AUTH_SOCK ? ' (agent keys)' : ` (no key: set ${keyHint}, or use an agent)`}`);
   }
-  if (/passphrase|Encrypted private|decrypt key|bad decrypt/i.test(msg)) return new AccessError(`the SSH key ${t.privateKeyFile} is encrypted and SSH_KEY_PASSPHRASE does not open it`);
-  if (/Cannot parse privateKey|Unsupported key format/i.test(msg)) return new AccessError(`the SSH key ${t.privateKeyFile} is not a private key ssh2 can read: ${msg}`);
   if (e.code === 'ECONNREFUSED') return new UnreachableError(`nothing listens on ${label} (connection refused)`);
   if (e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH') return new UnreachableError(`${label} cannot be reached (${e.code})`);
   if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return new UnreachableError(`${t.host} does not resolve (${e.code})`);

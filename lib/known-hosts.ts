@@ -130,8 +130,8 @@ export function parseKnownHosts(text: string, file?: string): KnownHosts {
   return { entries, warnings };
 }
 
-/** OpenSSH match_pattern(): `*` any run of characters, `?` exactly one; whole string. */
-function matchPattern(text: string, pattern: string): boolean {
+/** OpenSSH match_pattern(): `*` any run of characters, `?` exactly one; whole string; case-sensitive. */
+export function matchPattern(text: string, pattern: string): boolean {
   // Iterative wildcard match with backtracking to the last '*'.
   let t = 0;
   let p = 0;

@@ -15,6 +15,11 @@ import { runPlay, type HostPlan, type PlayResult } from '../lib/play.js';
 import { ConsoleReporter, jsonReport } from '../lib/report.js';
 import { Secrets } from '../lib/secrets.js';
 import type { Target } from '../lib/connection.js';
+import { SshConfigError } from '../lib/ssh/config.js';
+import { nodeSshIo } from '../lib/ssh/io.js';
+import { resolveTarget, jumpNamesToCheck } from '../lib/ssh/target.js';
+import { askSecret, canPrompt } from '../lib/prompt.js';
+import { lookup } from 'node:dns/promises';
 import type { Role } from '../lib/types.js';
 
 export const EXIT = { ok: 0, usage: 1, failed: 2, unreachable: 4, interrupted: 130 } as const;
@@ -39,6 +44,8 @@ export const commonOptions = {
   'accept-new-host-keys': { type: 'boolean' },
   'regenerate-certs': { type: 'boolean' },
   'set-smarthost': { type: 'boolean' },
+  'ssh-config': { type: 'string', short: 'F' },
+  'ask-become-pass': { type: 'boolean', short: 'K' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -58,13 +65,16 @@ export const COMMON_HELP = `Options:
   -v, --verbose              show the remote commands (secrets masked) and round trips per host
   -f, --forks N              hosts connecting and running at once (default 10)
       --timeout SECONDS      SSH connect timeout per host (default 10)
+  -F, --ssh-config FILE      OpenSSH client config to read instead of ~/.ssh/config and /etc/ssh/ssh_config
+                             (default: $SSH_CONFIG, else those two, as ssh reads them)
+  -K, --ask-become-pass      ask for the sudo password (input hidden) instead of $BECOME_PASSWORD
       --lock-wait SECONDS    how long to wait for another run's lock on a host (default 60)
   -h, --help                 this text
 ansible.cfg (ANSIBLE_CONFIG, ./ansible.cfg, ~/.ansible.cfg, /etc/ansible/ansible.cfg): inventory,
   remote_user, private_key_file, host_key_checking, timeout, forks, become, become_user,
   become_method, ssh_args (flags and inventory vars win).
 Environment (or .env): INVENTORY, KNOWN_HOSTS, BECOME_PASSWORD (sudo password for ansible_become),
-  SSH_KEY_PASSPHRASE (passphrase of an encrypted ansible_ssh_private_key_file).
+  SSH_KEY_PASSPHRASE (passphrase of an encrypted key; asked on a terminal when unset), SSH_CONFIG.
 Exit codes: 0 ok, 1 bad input (nothing contacted), 2 a task failed, 4 a host was unreachable,
   130 interrupted.`;
 
@@ -75,6 +85,7 @@ export type Flags = { [K in Exclude<keyof typeof commonOptions, 'inventory'>]?: 
 export function parseFlags<O extends ParseArgsConfig['options']>(argv: string[], extra: O): { flags: Flags; positionals: string[] } {
   try {
     const { values, positionals } = parseArgs({ args: argv, options: { ...commonOptions, ...extra }, allowPositionals: true, strict: true });
+    lastFlags = values as Flags;
     return { flags: values as Flags, positionals };
   } catch (e) {
     throw new UsageError((e as Error).message.split('\n')[0]);
@@ -210,6 +221,11 @@ function expandHome(p: string): string {
   return p.startsWith('~/') ? resolve(homedir(), p.slice(2)) : resolve(p);
 }
 
+/** The flags of this run (parseFlags), for the ssh_config file the targets are resolved with. */
+let lastFlags: Flags = {};
+let sshIo: ReturnType<typeof nodeSshIo> | undefined;
+
+/** How to reach the host: its inventory vars, then ssh_config, as `ssh HOST` (lib/ssh/target.ts). */
 export function targetOf(inv: Inventory, host: InventoryHost): Target {
   void inv;
   const cfg = ansibleConfig();
@@ -227,11 +243,44 @@ export function targetOf(inv: Inventory, host: InventoryHost): Target {
   if (c.become && c.becomeUser !== undefined && c.becomeUser !== 'root') {
     throw new UsageError(`${where('ansible_become_user')}: host '${host.name}': ansible_become_user '${c.becomeUser}' is not supported: the tool writes root-owned files under /etc/mail, so it becomes root only (remove it or set it to root)`);
   }
-  const t: Target = { name: host.name, host: c.host, port: c.port, user: c.user, privateKeyFile: c.privateKeyFile ? expandHome(c.privateKeyFile) : undefined, become: c.become };
-  // ansible.cfg's [ssh_connection] ssh_args (or ansible_ssh_args), for the SSH layer to apply as
-  // Ansible's ssh_args option; ansible_ssh_common_args/extra_args stay in the host's vars.
-  if (c.sshArgs !== undefined) (t as Target & { sshArgs?: string }).sshArgs = c.sshArgs;
-  return t;
+  // then ssh_config, as `ssh HOST` reads it after Ansible's command line (lib/ssh/target.ts):
+  // ansible.cfg's ssh_args (or ansible_ssh_args) first, the vars' -o Port/User/IdentityFile, then
+  // ansible_ssh_common_args/extra_args from the host's vars
+  sshIo ??= nodeSshIo();
+  const configFile = (lastFlags['ssh-config'] as string | undefined) ?? (process.env.SSH_CONFIG || undefined);
+  const v = host.vars;
+  const set = (...keys: string[]) => keys.some((k) => v[k] !== undefined && v[k] !== null);
+  const conn = {
+    host: c.host, port: c.port, user: c.user, become: c.become,
+    userSet: set('ansible_user', 'ansible_ssh_user') || cfg.remoteUser !== undefined,
+    portSet: set('ansible_port', 'ansible_ssh_port'),
+    ...(c.privateKeyFile ? { privateKeyFile: expandHome(c.privateKeyFile) } : {}),
+  };
+  const vars = c.sshArgs !== undefined ? { ...v, ansible_ssh_args: c.sshArgs } : v;
+  try {
+    return resolveTarget(host.name, vars, conn, `${host.file}:${host.line}`, { io: sshIo, ...(configFile ? { configFile } : {}) });
+  } catch (e) {
+    if (e instanceof SshConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** Jump hosts that no ssh_config names and the resolver does not know: bad input, found before any host is contacted. */
+async function checkJumpHosts(targets: Target[]): Promise<void> {
+  const seen = new Map<string, Promise<boolean>>();
+  for (const t of targets) {
+    for (const j of jumpNamesToCheck(t)) {
+      let known = seen.get(j.host);
+      if (!known) {
+        known = Promise.race([
+          lookup(j.host).then(() => true, (e: NodeJS.ErrnoException) => e.code !== 'ENOTFOUND'),
+          new Promise<boolean>((r) => setTimeout(() => r(true), 3000).unref()), // a slow resolver: leave it to the connection
+        ]);
+        seen.set(j.host, known);
+      }
+      if (!(await known)) throw new UsageError(`${j.where}: ${t.name}: unknown jump host '${j.name}' (no ssh_config Host gives it a HostName and it does not resolve)`);
+    }
+  }
 }
 
 export function planFor(inv: Inventory, host: InventoryHost, role: Role): HostPlan {
@@ -286,10 +335,38 @@ export async function play(req: PlayRequest): Promise<number> {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`${knownHostsFile}: cannot read known_hosts (${(e as NodeJS.ErrnoException).code})`);
   }
   const kh = parseKnownHosts(khText, knownHostsFile);
+  // a host's own known_hosts files (ssh_config UserKnownHostsFile), unless --known-hosts names one for all
+  const khFlag = flags['known-hosts'] !== undefined;
+  const khLoaded = new Map<string, string>([[knownHostsFile, khText]]);
+  const readKh = (f: string): string => {
+    if (!khLoaded.has(f)) {
+      try {
+        khLoaded.set(f, readFileSync(f, 'utf8'));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`${f}: cannot read known_hosts (${(e as NodeJS.ErrnoException).code})`);
+        khLoaded.set(f, '');
+      }
+    }
+    return khLoaded.get(f)!;
+  };
+  const allTargets = [...req.phases.flat().map((p) => p.target), ...[...(req.peers?.values() ?? [])].map((p) => p.target)];
+  for (const t of allTargets) {
+    for (const ep of [t, ...(t.jumps ?? [])]) {
+      if (khFlag) delete ep.knownHostsFiles;
+      else ep.knownHostsFiles?.forEach(readKh); // unreadable: bad input now, not a failure later
+    }
+  }
+  await checkJumpHosts(allTargets);
+  let becomePassword = process.env.BECOME_PASSWORD;
+  if (flags['ask-become-pass']) {
+    if (!canPrompt()) throw new UsageError('-K/--ask-become-pass needs a terminal: set BECOME_PASSWORD (environment or .env) instead');
+    becomePassword = await askSecret('BECOME password:');
+    secrets.add(becomePassword);
+  }
   const color = !flags.json && !!process.stdout.isTTY && !process.env.NO_COLOR;
   // with render, the reporter stays silent (json: true prints nothing until the end)
   const reporter = new ConsoleReporter({ json: !!flags.json || !!req.render, verbose: !!flags.verbose, color, diff: !!flags.diff, messageLines: req.messageLines });
-  const accepted: string[] = [];
+  const accepted: Array<{ file: string; line: string }> = [];
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (sig: string) => {
@@ -315,12 +392,20 @@ export async function play(req: PlayRequest): Promise<number> {
       connect: {
         knownHosts: kh.entries,
         knownHostsFile,
+        loadKnownHosts: (files) => files.flatMap((f) => parseKnownHosts(readKh(f), f).entries),
         // host_key_checking = False in ansible.cfg: new keys are recorded, a changed key is still refused
         acceptNewHostKey: !!flags['accept-new-host-keys'] || cfg.hostKeyChecking === false,
-        onNewHostKey: (t, type, key) => accepted.push(knownHostsLine(t.host, t.port, type, key)),
+        onNewHostKey: (t, type, key, file) => accepted.push({ file, line: knownHostsLine(t.host, t.port, type, key) }),
         timeoutMs: intFlag(flags.timeout, 'timeout', cfg.timeout ?? 10, 1) * 1000,
-        becomePassword: process.env.BECOME_PASSWORD,
+        becomePassword,
         keyPassphrase: process.env.SSH_KEY_PASSPHRASE,
+        askPassphrase: canPrompt()
+          ? async (file, attempt) => {
+              const p = await askSecret(`${attempt > 1 ? 'Bad passphrase, try again. ' : ''}Enter passphrase for key '${file}':`);
+              secrets.add(p);
+              return p;
+            }
+          : undefined,
         onCommand: (host, line) => reporter.command(host, secrets.mask(line)),
       },
       reporter,
@@ -333,10 +418,12 @@ export async function play(req: PlayRequest): Promise<number> {
     process.off('SIGINT', sigint);
     process.off('SIGTERM', sigterm);
   }
-  if (accepted.length) {
-    mkdirSync(dirname(knownHostsFile), { recursive: true });
-    appendFileSync(knownHostsFile, (khText && !khText.endsWith('\n') ? '\n' : '') + accepted.join('\n') + '\n');
-    if (!flags.json) process.stdout.write(`recorded ${accepted.length} new host key(s) in ${knownHostsFile}\n`);
+  for (const file of new Set(accepted.map((a) => a.file))) {
+    const lines = accepted.filter((a) => a.file === file).map((a) => a.line);
+    const before = readKh(file);
+    mkdirSync(dirname(file), { recursive: true });
+    appendFileSync(file, (before && !before.endsWith('\n') ? '\n' : '') + lines.join('\n') + '\n');
+    if (!flags.json) process.stdout.write(`recorded ${lines.length} new host key(s) in ${file}\n`);
   }
   if (req.render) process.stdout.write(secrets.mask(req.render(result, reporter.unreachable, { json: !!flags.json, color })));
   else if (flags.json) process.stdout.write(secrets.mask(jsonReport(req.command, result.stats, result.results, reporter.unreachable, { check: !!flags.check, interrupted: result.interrupted })));
@@ -355,7 +442,7 @@ export function main(fn: () => Promise<number>): void {
   fn().then(
     (code) => process.exit(code),
     (e: Error) => {
-      if (e instanceof UsageError || e instanceof InventoryError || e instanceof SelectionError) {
+      if (e instanceof UsageError || e instanceof InventoryError || e instanceof SelectionError || e instanceof SshConfigError) {
         process.stderr.write(`error: ${e.message}\n`);
         process.exit(EXIT.usage);
       }
