@@ -260,30 +260,56 @@ function parseCert(pem: string): ParsedCert {
   };
 }
 
-/** The access-map key for `CERTISSUER:` from a PEM certificate: xtext(oneline(issuer)). */
-export function certIssuerKey(pem: string): string {
-  return xtext(opensslOneline(parseCert(pem).issuer));
+/**
+ * One certificate, parsed once: everything a task, `status` or a check needs of it. The same PEM text
+ * gives the same value (a small memo), so a run parses each certificate once however many tasks,
+ * laptops and status rows look at it. Throws on a text that is not a certificate.
+ */
+export interface Certificate extends CertInfo {
+  /** the `CERTISSUER:` access-map key: xtext(oneline(issuer)), cut as sendmail cuts it */
+  issuerKey: string;
+  /** the `CERTSUBJECT:` access-map key */
+  subjectKey: string;
 }
 
-/** The access-map key for `CERTSUBJECT:` from a PEM certificate: xtext(oneline(subject)). */
-export function certSubjectKey(pem: string): string {
-  return xtext(opensslOneline(parseCert(pem).subject));
-}
+const parsed = new Map<string, Certificate>();
+const PARSED_MAX = 256;
 
-/** Subject, issuer, SHA-256 fingerprint and validity of a PEM certificate. */
-export function certInfo(pem: string): CertInfo {
+export function certificate(pem: string): Certificate {
+  const hit = parsed.get(pem);
+  if (hit) return hit;
   const c = parseCert(pem);
   const md = forge.md.sha256.create();
   md.update(c.der);
   const hex = md.digest().toHex().toUpperCase();
-  return {
+  const value: Certificate = Object.freeze({
     subject: opensslOneline(c.subject, { bufferSize: Infinity }),
     issuer: opensslOneline(c.issuer, { bufferSize: Infinity }),
     fingerprintSha256: hex.match(/../g)!.join(':'),
     notBefore: c.notBefore,
     notAfter: c.notAfter,
     selfSigned: isSelfSigned(pem),
-  };
+    issuerKey: xtext(opensslOneline(c.issuer)),
+    subjectKey: xtext(opensslOneline(c.subject)),
+  });
+  if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value!);
+  parsed.set(pem, value);
+  return value;
+}
+
+/** The access-map key for `CERTISSUER:` from a PEM certificate: xtext(oneline(issuer)). */
+export function certIssuerKey(pem: string): string {
+  return certificate(pem).issuerKey;
+}
+
+/** The access-map key for `CERTSUBJECT:` from a PEM certificate: xtext(oneline(subject)). */
+export function certSubjectKey(pem: string): string {
+  return certificate(pem).subjectKey;
+}
+
+/** Subject, issuer, SHA-256 fingerprint, validity and self-signedness of a PEM certificate. */
+export function certInfo(pem: string): CertInfo {
+  return certificate(pem);
 }
 
 /** Whether a PEM certificate is self-signed: its issuer is its own subject AND its signature

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import {
+  certificate,
   certInfo,
   certIssuerKey,
   certSubjectKey,
@@ -236,4 +237,27 @@ test('cross-check with openssl x509 -nameopt compat', { skip }, async (t) => {
   assert.equal(certInfo(mv).subject, field(mv, 'subject'));
   assert.equal(certInfo(mv).subject, '/O=Foo/CN=a+UID=b\\+c/OU=x');
   assert.equal(certSubjectKey(mv), '/O=Foo/CN=a+2BUID=b+5C+2Bc/OU=x');
+});
+
+test('certificate(): one value per certificate, parsed once; the keys and facts are the ones the helpers give', () => {
+  const keys = forge.pki.rsa.generateKeyPair(1024);
+  const c = forge.pki.createCertificate();
+  c.publicKey = keys.publicKey;
+  c.serialNumber = '01';
+  c.validity.notBefore = new Date('2026-01-01T00:00:00Z');
+  c.validity.notAfter = new Date('2036-01-01T00:00:00Z');
+  const name = [{ name: 'organizationName', value: 'Sendmail' }, { name: 'organizationalUnitName', value: 'Sendmail Server' }, { name: 'commonName', value: 'mail.example.org' }];
+  c.setSubject(name);
+  c.setIssuer(name);
+  c.sign(keys.privateKey, forge.md.sha256.create());
+  const pem = forge.pki.certificateToPem(c);
+  const a = certificate(pem);
+  assert.equal(certificate(pem), a, 'the same value, not a second parse');
+  assert.ok(Object.isFrozen(a));
+  assert.equal(a.issuerKey, '/O=Sendmail/OU=Sendmail+20Server/CN=mail.example.org');
+  assert.equal(a.subjectKey, certSubjectKey(pem));
+  assert.equal(a.issuerKey, certIssuerKey(pem));
+  assert.equal(a.selfSigned, true);
+  assert.deepEqual({ ...certInfo(pem) }, { ...a });
+  assert.throws(() => certificate('garbage'), /not a PEM certificate/);
 });
