@@ -284,7 +284,8 @@ async function checkJumpHosts(targets: Target[]): Promise<void> {
 }
 
 export function planFor(inv: Inventory, host: InventoryHost, role: Role): HostPlan {
-  const vars: Record<string, unknown> = { ...host.vars, __servers: serversOf(inv) };
+  // the one place that decides a laptop's server (serverOfLaptop); the roles read it as smarthost
+  const vars: Record<string, unknown> = groupOf(inv, host) === 'laptop' ? { ...host.vars, smarthost: serverOfLaptop(inv, host) } : { ...host.vars };
   return { name: host.name, role, vars, target: targetOf(inv, host) };
 }
 

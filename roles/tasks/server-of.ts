@@ -1,14 +1,10 @@
-// Which mail server a laptop relays through: its `smarthost` var, else the only mail server.
+// Which mail server a laptop relays through: the entry point decided it (scripts/cli.ts
+// serverOfLaptop: the laptop's smarthost var, else the only mail server) and hands it on as the
+// laptop's smarthost var.
 import type { HostHandle } from '../../lib/types.js';
 
 export function laptopServer(h: Pick<HostHandle, 'name' | 'vars'>): string {
-  const explicit = h.vars['smarthost'];
-  if (typeof explicit === 'string' && explicit) return explicit;
-  const servers = h.vars['__servers'];
-  if (Array.isArray(servers) && servers.length === 1) return String(servers[0]);
-  throw new Error(
-    Array.isArray(servers) && servers.length > 1
-      ? `laptop ${h.name} has no smarthost var and the inventory has several mail servers (${servers.join(', ')}): set smarthost`
-      : `laptop ${h.name} has no mail server: set its smarthost var or add a host to the mailservers group`,
-  );
+  const s = h.vars['smarthost'];
+  if (typeof s === 'string' && s) return s;
+  throw new Error(`laptop ${h.name} has no mail server: set its smarthost var or add a host to the mailservers group`);
 }

@@ -104,7 +104,7 @@ test('check mode: every change is reported, nothing is written or run', async ()
 test('client role: the laptop gets the server certificate and key with Debian modes, then reloads', async () => {
   const srv = debianServer();
   const lap = debianLaptop('laptop1');
-  const r = await playOnFakes([[{ host: srv, role: serverRole }], [{ host: lap, role: clientRole, vars: { __servers: ['mailserver'] } }]]);
+  const r = await playOnFakes([[{ host: srv, role: serverRole }], [{ host: lap, role: clientRole, vars: { smarthost: 'mailserver' } }]]);
   assert.equal(r.stats.get('laptop1')!.failed, 0, JSON.stringify(r.lines.filter((l) => l.status === 'failed')));
   assert.equal(lap.text(CLIENT_CERT), SERVER_TLS.cert);
   assert.equal(lap.text(COMMON_KEY), SERVER_TLS.key);
@@ -128,7 +128,7 @@ test('a server whose certificate a CA issued: shared-key mode refused, its key n
     srv.put(SERVER_CERT, { content: readFileSync(join(d, 's.crt')), group: 'smmsp' });
     srv.put(COMMON_KEY, { content: readFileSync(join(d, 's.key')), mode: 0o640, group: 'smmsp' });
     const lap = debianLaptop('laptop1');
-    const r = await playOnFakes([[{ host: srv, role: serverRole }], [{ host: lap, role: clientRole, vars: { __servers: ['mailserver'] } }]]);
+    const r = await playOnFakes([[{ host: srv, role: serverRole }], [{ host: lap, role: clientRole, vars: { smarthost: 'mailserver' } }]]);
     assert.ok(r.stats.get('mailserver')!.failed >= 1);
     assert.match(r.lines.find((l) => l.host === 'mailserver' && l.status === 'failed')!.error!, /not self-signed.*tls_mode: per-laptop/);
     assert.doesNotMatch(srv.text(ACCESS)!, /CERTISSUER:\/O=Public\+20CA/);
