@@ -147,7 +147,8 @@ export function serverTlsProblems(
     const i = certInfo(read.certPem);
     selfSigned = i.subject === i.issuer;
   } catch (e) {
-    say('serverCert', `is not a certificate the tool can read: ${(e as Error).message}`);
+    // Debian's own file: the certificates task (update_tls) reports it in its words
+    if (files.serverCert !== DEBIAN_TLS_FILES.serverCert) say('serverCert', `is not a certificate the tool can read: ${(e as Error).message}`);
     return out;
   }
   if (selfSigned && !files.caPath && !(read.caPem && pemHolds(read.caPem, read.certPem))) {

@@ -24,7 +24,7 @@ function alive(pids: number[]): number[] {
   });
 }
 async function netnsPids(name: string): Promise<number[]> {
-  const r = await $`ip netns pids strlab-${name}`.quiet().nothrow();
+  const r = await $`ip netns pids ${NETNS_PREFIX + name}`.quiet().nothrow();
   return r.stdout.split(/\s+/).filter(Boolean).map(Number);
 }
 /** Processes whose command line mentions the lab's runtime dir (the launchers). */
