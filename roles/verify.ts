@@ -6,6 +6,7 @@ import type { HostHandle, Role, Task } from '../lib/types.js';
 import { SENDMAIL_CF, SERVER_CERT } from './steps/paths.js';
 import { laptopServer } from './steps/server-of.js';
 import { certInfo } from './steps/dn.js';
+import { presented, serverUses } from './steps/tls-files.js';
 import { serverNames } from './steps/mc-tasks.js';
 import { PROBE_SCRIPT, cfSmartHost, clientTlsFiles, parseProbe, probeVerdict } from './steps/smtp-probe.js';
 
@@ -17,7 +18,7 @@ async function serverFqdn(h: HostHandle, server: string): Promise<string> {
   const peer = h.peer(server);
   const v = peer.vars['fqdn'];
   if (typeof v === 'string' && v) return v;
-  const [cert] = await peer.files([SERVER_CERT]);
+  const [cert] = await peer.files([presented(await serverUses(peer)).cert]);
   const cn = cert.exists && cert.content ? /\/CN=([^/]+)/.exec(certInfo(cert.content.toString('utf8')).subject)?.[1] : undefined;
   if (!cn) throw new Error(`cannot tell ${server}'s host name: set its fqdn var in the inventory (it has no ${SERVER_CERT} to read the CN from)`);
   return cn;

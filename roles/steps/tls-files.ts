@@ -110,7 +110,7 @@ export function pemHolds(bundle: string, certPem: string): boolean {
 }
 
 /** sendmailUses, or undefined when sendmail.mc has no place for the include (reported by that task). */
-async function usesOrSkip(h: HostHandle, role: 'server' | 'laptop'): Promise<SendmailUses | undefined> {
+export async function usesOrSkip(h: HostHandle, role: 'server' | 'laptop'): Promise<SendmailUses | undefined> {
   try {
     return await sendmailUses(h, role);
   } catch (e) {
