@@ -17,7 +17,7 @@ import {
 } from './sendmail-cf.js';
 import { tlsMode } from './tls-mode.js';
 import { laptopServer } from './server-of.js';
-import { removeDefine } from './sendmail-mc.js';
+import { handTls, removeDefine } from './sendmail-mc.js';
 import { LAPTOP_CLIENT_CERT, LAPTOP_CLIENT_KEY, RELAY_SERVER_CERT } from './laptop-ca.js';
 
 /** The defines per-laptop mode puts after the include on a laptop (per-laptop.ts LAPTOP_DEFINES);
@@ -44,11 +44,12 @@ export interface SendmailUses {
   reach: Reachability;
 }
 
-function judge(source: SendmailUses['source'], text: string): SendmailUses {
+function judge(source: SendmailUses['source'], text: string, includesStarttls = true): SendmailUses {
   const options = cfOptions(text);
   // starttls.m4 is written by update_tls, which runs later in this role: until then, its defaults
+  // (only when the planned sendmail.mc includes it)
   let files = tlsFiles(options);
-  if (/^no-starttls\.m4$/m.test(text)) files = { ...DEBIAN_TLS_FILES, ...files };
+  if (includesStarttls && /^no-starttls\.m4$/m.test(text)) files = { ...DEBIAN_TLS_FILES, ...files };
   return { source, options, files, reach: reachability(listeners(options)) };
 }
 
@@ -79,7 +80,7 @@ export async function sendmailUses(h: HostHandle, role: 'server' | 'laptop'): Pr
   if (planned === text && !stale && /^O ServerCertFile=/m.test(gathered)) uses = judge('sendmail.cf', gathered);
   else {
     const r = await h.run({ script: M4_OPTIONS }, { stdin: planned, check: false, describe: 'm4 /etc/mail/sendmail.mc (read only: which files sendmail will use)' });
-    uses = judge('m4', r.stdout);
+    uses = judge('m4', r.stdout, !handTls(planned));
   }
   memo.set(key, uses);
   if (role === 'server') servers.set(h.name, uses);
