@@ -12,6 +12,7 @@ import { serverNames } from './tasks/mc-tasks.js';
 import { hostFile } from './files.js';
 import { cfSmartHost, clientTlsFiles, parseProbe, probeVerdict } from './text/smtp-probe.js';
 import { task } from '../lib/role.js';
+import { presented, serverUses } from './tasks/tls-files.js';
 
 export const DEFAULT_RCPT = 'someone@example.net';
 const SMTP_PORT = 25;
@@ -21,7 +22,7 @@ async function serverFqdn(h: HostHandle, server: string): Promise<string> {
   const peer = h.peer(server);
   const v = peer.vars['fqdn'];
   if (typeof v === 'string' && v) return v;
-  const [cert] = await peer.files([SERVER_CERT]);
+  const [cert] = await peer.files([presented(await serverUses(peer)).cert]);
   const cn = cert.exists && cert.content ? /\/CN=([^/]+)/.exec(certInfo(cert.content.toString('utf8')).subject)?.[1] : undefined;
   if (!cn) throw new Error(`cannot tell ${server}'s host name: set its fqdn var in the inventory (it has no ${SERVER_CERT} to read the CN from)`);
   return cn;

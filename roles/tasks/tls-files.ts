@@ -17,7 +17,7 @@ import {
 } from '../text/sendmail-cf.js';
 import { tlsMode } from '../text/tls-mode.js';
 import { laptopServer } from './server-of.js';
-import { removeDefine } from '../text/sendmail-mc.js';
+import { handTls, removeDefine } from '../text/sendmail-mc.js';
 import { LAPTOP_CLIENT_CERT, LAPTOP_CLIENT_KEY, RELAY_SERVER_CERT } from '../pki/laptop-ca.js';
 import { task } from '../../lib/role.js';
 
@@ -45,11 +45,12 @@ export interface SendmailUses {
   reach: Reachability;
 }
 
-function judge(source: SendmailUses['source'], text: string): SendmailUses {
+function judge(source: SendmailUses['source'], text: string, includesStarttls = true): SendmailUses {
   const options = cfOptions(text);
   // starttls.m4 is written by update_tls, which runs later in this role: until then, its defaults
+  // (only when the planned sendmail.mc includes it)
   let files = tlsFiles(options);
-  if (/^no-starttls\.m4$/m.test(text)) files = { ...DEBIAN_TLS_FILES, ...files };
+  if (includesStarttls && /^no-starttls\.m4$/m.test(text)) files = { ...DEBIAN_TLS_FILES, ...files };
   return { source, options, files, reach: reachability(listeners(options)) };
 }
 
@@ -81,7 +82,7 @@ export async function sendmailUses(h: HostHandle, role: 'server' | 'laptop'): Pr
   else {
     // m4 on the sendmail.mc this run will write (on stdin), read only: which files sendmail will use
     const r = await h.read$({ input: planned, nothrow: true })`sh -c ${M4_OPTIONS}`;
-    uses = judge('m4', r.stdout);
+    uses = judge('m4', r.stdout, !handTls(planned));
   }
   memo.set(key, uses);
   if (role === 'server') servers.set(h.name, uses);
@@ -149,7 +150,8 @@ export function serverTlsProblems(
     const i = certInfo(read.certPem);
     selfSigned = i.subject === i.issuer;
   } catch (e) {
-    say('serverCert', `is not a certificate the tool can read: ${(e as Error).message}`);
+    // Debian's own file: the certificates task (update_tls) reports it in its words
+    if (files.serverCert !== DEBIAN_TLS_FILES.serverCert) say('serverCert', `is not a certificate the tool can read: ${(e as Error).message}`);
     return out;
   }
   if (selfSigned && !files.caPath && !(read.caPem && pemHolds(read.caPem, read.certPem))) {

@@ -1,10 +1,12 @@
 // The how-to's "recreating the certificates": run Debian's update_tls when the certificates are
 // missing, or `update_tls new` when the admin asks to regenerate them.
-
+import type { HostHandle } from '../../lib/types.js';
 import { COMMON_KEY, SENDMAIL_CONF, SERVER_CERT, UPDATE_TLS } from '../paths.js';
 import { REBUILD, RELOAD } from './sendmail.js';
 import { certInfo } from '../text/dn.js';
 import { task } from '../../lib/role.js';
+import { presented, usesOrSkip } from './tls-files.js';
+import { tlsFileLabel } from '../text/sendmail-cf.js';
 
 /** Debian's update_tls does nothing unless HANDS_OFF="No" (the default) in sendmail.conf. */
 export function handsOff(sendmailConf: string): boolean {
@@ -20,6 +22,19 @@ export function updateTlsAction(certExists: boolean, keyExists: boolean, regener
 }
 
 export const certificatesExist = task('the certificates exist (update_tls)', async (h) => {
+  // a certificate set up by hand (sendmail.cf names another file): update_tls's files are not the
+  // ones sendmail presents, so they are neither made nor regenerated; that certificate's end is
+  // checked instead
+  const uses = await usesOrSkip(h, 'server');
+  const own = uses ? presented(uses).cert : SERVER_CERT;
+  if (own !== SERVER_CERT) {
+    if (h.options.regenerateCerts) {
+      throw new Error(`sendmail on ${h.name} presents ${tlsFileLabel('serverCert', own)}, not update_tls's ${SERVER_CERT}: --regenerate-certs would not change it; renew that certificate yourself, then run deploy and pair again`);
+    }
+    const [c] = await h.files([own]);
+    if (c.exists) warnExpiry(h, own, certInfo(c.content!.toString('utf8')).notAfter);
+    return;
+  }
   const [cert, key, conf] = await h.files([SERVER_CERT, { path: COMMON_KEY, digestOnly: true }, SENDMAIL_CONF]);
   const action = updateTlsAction(cert.exists, key.exists, !!h.options.regenerateCerts);
   if (action !== 'none') {
@@ -39,8 +54,12 @@ export const certificatesExist = task('the certificates exist (update_tls)', asy
     return;
   }
   // the certificate is there: say when it is unreadable or near its end
-  const info = certInfo(cert.content!.toString('utf8'));
-  const days = Math.floor((info.notAfter.getTime() - Date.now()) / 86400000);
-  if (days < 0) throw new Error(`${SERVER_CERT} on ${h.name} expired on ${info.notAfter.toISOString().slice(0, 10)}: run again with --regenerate-certs`);
-  if (days < 30) h.warn(`${SERVER_CERT} expires on ${info.notAfter.toISOString().slice(0, 10)} (in ${days} days): run again with --regenerate-certs`);
+  warnExpiry(h, SERVER_CERT, certInfo(cert.content!.toString('utf8')).notAfter);
 });
+
+function warnExpiry(h: HostHandle, path: string, notAfter: Date): void {
+  const days = Math.floor((notAfter.getTime() - Date.now()) / 86400000);
+  const fix = path === SERVER_CERT ? 'run again with --regenerate-certs' : 'renew it, then run deploy and pair again';
+  if (days < 0) throw new Error(`${path} on ${h.name} expired on ${notAfter.toISOString().slice(0, 10)}: ${fix}`);
+  if (days < 30) h.warn(`${path} expires on ${notAfter.toISOString().slice(0, 10)} (in ${days} days): ${fix}`);
+}

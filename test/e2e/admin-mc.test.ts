@@ -86,6 +86,17 @@ test("the admin's own sendmail.mc", { timeout: 20 * 60_000 }, async (t) => {
     const s = await tool('status', ['--json', '--host', 'mailserver', '--host', 'laptop1']);
     assert.equal(s.code, 0, s.stdout + s.stderr);
     assert.match(s.stdout, /\/etc\/mail\/certs\/mail\.pem/);
+    // update_tls's files are not what sendmail presents: HANDS_OFF and a missing Debian certificate
+    // do not matter, and --regenerate-certs is refused (it would not change the certificate in use)
+    await hostExec('mailserver', 'echo HANDS_OFF=\\"Yes\\" >> /etc/mail/sendmail.conf; rm -f /etc/mail/tls/sendmail-server.crt');
+    const quiet = await tool('deploy', ['--host', 'mailserver']);
+    assert.equal(quiet.code, 0, quiet.stdout + quiet.stderr);
+    assert.equal(recap(quiet.stdout).mailserver.changed, 0, quiet.stdout);
+    const before = etcMailSums('mailserver');
+    const regen = await tool('deploy', ['--host', 'mailserver', '--regenerate-certs']);
+    assert.equal(regen.code, 2, regen.stdout + regen.stderr);
+    assert.match(regen.stdout, /sendmail on mailserver presents confSERVER_CERT \(O ServerCertFile=\/etc\/mail\/certs\/mail\.pem\), not update_tls's \/etc\/mail\/tls\/sendmail-server\.crt: --regenerate-certs would not change it/);
+    assert.deepEqual(etcMailSums('mailserver'), before);
   });
 
   await t.test("Let's Encrypt paths that do not exist: refused in one line naming the define and the file; nothing changed", async () => {

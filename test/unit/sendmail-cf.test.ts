@@ -102,6 +102,8 @@ const PROBLEMS: Array<[string, Parameters<typeof serverTlsProblems>, RegExp | nu
   ['hand TLS, self-signed, CA file holds it', [HAND, 'shared-key', { certPem: SELF, keyExists: true, caPem: OTHER + SELF }, where], null],
   ['hand TLS, self-signed, CA file holds another, no CA path: verify=FAIL', [HAND, 'shared-key', { certPem: SELF, keyExists: true, caPem: OTHER }, where], /confCACERT \(O CACertFile=\/etc\/mail\/certs\/mail-ca\.pem\) does not hold the self-signed server certificate \/etc\/mail\/certs\/mail\.pem/],
   ['hand TLS, self-signed, no CA file but a CA path', [{ ...HAND, caCert: undefined, caPath: '/etc/mail/certs' }, 'shared-key', { certPem: SELF, keyExists: true }, where], null],
+  ["Debian's file holding garbage: left to the certificates task", [DEBIAN_TLS_FILES, 'shared-key', { certPem: 'garbage', keyExists: true, caPem: 'garbage' }, where], null],
+  ['a hand file holding garbage', [HAND, 'shared-key', { certPem: 'garbage', keyExists: true }, where], /confSERVER_CERT \(O ServerCertFile=\/etc\/mail\/certs\/mail\.pem\) is not a certificate the tool can read/],
   ['per-laptop mode does not need the server to trust itself', [HAND, 'per-laptop', { certPem: SELF, keyExists: true, caPem: OTHER }, where], null],
 ];
 for (const [name, args, want] of PROBLEMS) {
