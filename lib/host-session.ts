@@ -7,7 +7,7 @@ import { unifiedDiff } from './diff.js';
 import { RemoteChild } from './ssh/remote-child.js';
 import { hostShell } from './ssh/host-shell.js';
 import * as ops from './ops/index.js';
-import { ProcessOutput } from 'zx';
+import { ProcessOutput } from 'zx/core';
 import { cacheHas, normSpec, registerSecret, remember, sha256 } from './snapshot.js';
 import type { HostPlan, HostStats, PlayOptions } from './play.js';
 import type { HostHandle, PeerHandle, ReadSpec, RemoteFile, RunOptions, RunResult, TaskResult, TaskStatus, WriteSpec } from './types.js';

@@ -1,6 +1,6 @@
 // The contract between the engine (lib/) and the roles (roles/): a role is an ordered list of
 // named tasks and handlers; each task sees one host only through a HostHandle.
-import type { Shell } from 'zx';
+import type { Shell } from 'zx/core';
 
 export type TaskStatus = 'ok' | 'changed' | 'failed' | 'skipped';
 
