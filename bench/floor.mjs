@@ -14,6 +14,22 @@ import { performance } from 'node:perf_hooks';
 
 const require = createRequire(import.meta.url);
 const { Client } = require('ssh2');
+// STR_TIMINGS=1: the same milestones as the tool's lib/timings.ts, printed at exit
+const timings = process.env.STR_TIMINGS ? new Map() : undefined;
+const mark = (label) => {
+  if (!timings) return;
+  const t = performance.now();
+  const s = timings.get(label);
+  if (s) (s.last = t), s.n++;
+  else timings.set(label, { first: t, last: t, n: 1 });
+};
+if (timings) {
+  process.on('exit', () => {
+    for (const [l, s] of timings) process.stderr.write(`timing ${s.first.toFixed(0).padStart(5)} ms${s.n > 1 ? ` .. ${s.last.toFixed(0).padStart(5)} ms ×${s.n}` : ''}  ${l}\n`);
+    process.stderr.write(`timing ${performance.now().toFixed(0).padStart(5)} ms  exit\n`);
+  });
+}
+mark('modules loaded, main starts');
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -43,6 +59,7 @@ function readHost(host) {
   return new Promise((resolve, reject) => {
     const c = new Client();
     c.on('ready', () => {
+      mark('connected');
       c.exec(COMMAND, (err, stream) => {
         if (err) return reject(err);
         let bytes = 0;
@@ -51,6 +68,7 @@ function readHost(host) {
         stream.stderr.on('data', () => {});
         stream.on('exit', (c_) => (code = c_));
         stream.on('close', () => {
+          mark('read');
           c.end();
           if (code !== 0) reject(new Error(`${host}: exit ${code}`));
           else resolve(bytes);
@@ -69,6 +87,7 @@ function readHost(host) {
   });
 }
 
+mark('inventory, known_hosts read: connect starts');
 const results = await Promise.allSettled(hosts.map(readHost));
 const failed = results.filter((r) => r.status === 'rejected');
 for (const f of failed) console.error('floor:', f.reason.message);

@@ -83,6 +83,15 @@ interface LoadedKey {
 }
 
 /** Read and open the endpoint's key files: the passphrase from SSH_KEY_PASSPHRASE, else asked on the terminal. */
+// One parse per key (by its text) however many hosts use it: ssh2's parseKey turns an OpenSSH key
+// into PEM through an ASN.1 writer, ~5 ms each, which 100 hosts would pay 100 times. In memory only.
+const parsedKeys = new Map<string, ReturnType<typeof sshUtils.parseKey>>();
+const parseKeyOnce = (text: string): ReturnType<typeof sshUtils.parseKey> => {
+  let k = parsedKeys.get(text);
+  if (!k) parsedKeys.set(text, (k = sshUtils.parseKey(text)));
+  return k;
+};
+
 export async function loadKeys(ep: Endpoint, opts: ConnectOptions): Promise<LoadedKey[]> {
   const files = [...(ep.privateKeyFile ? [ep.privateKeyFile] : []), ...(ep.identityFiles ?? []).filter((f) => f !== ep.privateKeyFile)];
   const texts: Array<{ file: string; text: string; encrypted: boolean; optional: boolean }> = [];
@@ -102,7 +111,7 @@ export async function loadKeys(ep: Endpoint, opts: ConnectOptions): Promise<Load
   for (const { file, text, encrypted, optional } of texts) {
     const others = agentUsable || texts.some((t) => t.file !== file && (!t.encrypted || !t.optional));
     if (!encrypted) {
-      const k = sshUtils.parseKey(text);
+      const k = parseKeyOnce(text);
       if (k instanceof Error) {
         if (optional) continue;
         throw new AccessError(`the SSH key ${file} is not a private key ssh2 can read: ${k.message}`);

@@ -1,6 +1,7 @@
 // One host's part of a run: its tasks in order through the host handle (files from the snapshot,
 // writes, zx's $ on the host, the operations, notify), then its notified handlers once each. A failed
 // task stops the host. Knows nothing about what the roles configure.
+import { mark } from './timings.js';
 import { shq as shqLocal } from './shell.js';
 import { AccessError, UnreachableError } from './connection.js';
 import { unifiedDiff } from './diff.js';
@@ -36,6 +37,8 @@ export async function runHost(
   peerHandle: (name: string) => PeerHandle,
   cache: Map<string, RemoteFile>,
   probes: Record<string, RunResult>,
+  /** called once every task succeeded, before the first handler runs: the host's files are final */
+  onTasksDone?: () => void,
 ): Promise<void> {
   const host = plan.name;
   const notified = new Set<string>();
@@ -217,7 +220,12 @@ export async function runHost(
     ...plan.role.tasks,
     ...plan.role.handlers.map((h) => ({ name: h.name, run: h.run, handler: true })),
   ];
+  let tasksDone = false;
   for (const step of steps) {
+    if (step.handler && !tasksDone) {
+      tasksDone = true;
+      onTasksDone?.();
+    }
     if (step.handler && !notified.has(step.name)) continue;
     if (opts.signal?.aborted) {
       st.interrupted = `before "${step.name}"`;
@@ -226,7 +234,9 @@ export async function runHost(
     opts.reporter.taskStart?.(host, step.name);
     const ctx = newCtx();
     try {
+      mark(`${plan.role.name}: ${step.name}: starts`);
       await step.run(makeHandle(ctx));
+      mark(`${plan.role.name}: ${step.name}: done`);
       record(step.name, step.handler || ctx.changed ? 'changed' : ctx.skipped ? 'skipped' : 'ok', ctx);
     } catch (e) {
       const msg =
@@ -239,6 +249,7 @@ export async function runHost(
       return;
     }
   }
+  if (!tasksDone) onTasksDone?.();
 }
 
 /** A command line as shown to people: a script passed as one quoted argument (sh -c '…') shows as '…'. */

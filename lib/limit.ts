@@ -37,3 +37,13 @@ export async function pool<T>(items: T[], limit: number, fn: (item: T) => Promis
   });
   await Promise.all(workers);
 }
+
+/** Like limiter, but at most `limit` at once per key (tasks of different keys do not wait for each other). */
+export function keyedLimiter(limit: number): <T>(key: string, fn: () => Promise<T>) => Promise<T> {
+  const byKey = new Map<string, ReturnType<typeof limiter>>();
+  return (key, fn) => {
+    let l = byKey.get(key);
+    if (!l) byKey.set(key, (l = limiter(limit)));
+    return l(fn);
+  };
+}

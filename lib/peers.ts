@@ -21,6 +21,7 @@ export function peerReader(
     return {
       name,
       vars: t.vars,
+      settled: () => Promise.resolve(),
       async files(specs) {
         if (broken.has(name)) throw new TaskError(`${name} failed earlier in this run: ${broken.get(name)}`);
         const conn = await connect(name).catch((e: Error) => {

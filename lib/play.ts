@@ -6,8 +6,9 @@ import { Connection, type ConnectOptions, type Target } from './connection.js';
 import { runHost, type HostConnection } from './host-session.js';
 import { peerReader } from './peers.js';
 import { remember } from './snapshot.js';
-import { limiter, pool } from './limit.js';
-import type { RemoteFile, Role, RunResult, TaskResult } from './types.js';
+import { keyedLimiter, limiter } from './limit.js';
+import { mark } from './timings.js';
+import type { PeerHandle, RemoteFile, Role, RunResult, TaskResult } from './types.js';
 
 export type { HostConnection } from './host-session.js';
 
@@ -69,6 +70,11 @@ type Prepared =
   | { kind: 'unreachable'; message: string }
   | { kind: 'skipped' };
 
+/** Unauthenticated connections at once to one SSH server (OpenSSH's MaxStartups starts at 10). */
+export const MAX_STARTUPS = 10;
+/** Hosts connecting and reading ahead at once (connections, channels and snapshots in memory). */
+export const SETUP_AHEAD = 256;
+
 /** Run phases in order; the hosts of one phase in parallel. */
 export async function runPlay(phases: HostPlan[][], opts: PlayOptions): Promise<PlayResult> {
   const conns = new Map<string, Promise<HostConnection>>();
@@ -79,12 +85,17 @@ export async function runPlay(phases: HostPlan[][], opts: PlayOptions): Promise<
   const targets = new Map<string, { vars: Record<string, unknown>; target: Target }>(opts.peers ?? []);
   for (const phase of phases) for (const p of phase) targets.set(p.name, { vars: p.vars, target: p.target });
 
+  // Handshakes at most MAX_STARTUPS at a time per SSH server dialled first (the host itself, or
+  // its first jump host): OpenSSH's MaxStartups default (10:30:100) starts dropping unauthenticated
+  // connections beyond 10. Different hosts' servers do not wait for each other.
+  const handshake = keyedLimiter(MAX_STARTUPS);
   const connect = (name: string): Promise<HostConnection> => {
     let c = conns.get(name);
     if (!c) {
       const t = targets.get(name);
       if (!t) return Promise.reject(new Error(`no host ${name} in the inventory`));
-      c = open(t.target, opts.connect);
+      const first = t.target.jumps?.[0] ?? t.target;
+      c = handshake(`${first.proxyCommand ?? ''}\0${first.host}\0${first.port}`, () => open(t.target, opts.connect));
       c.catch(() => undefined);
       conns.set(name, c);
     }
@@ -93,10 +104,12 @@ export async function runPlay(phases: HostPlan[][], opts: PlayOptions): Promise<
   const peerCache = new Map<string, Map<string, RemoteFile>>();
   const peerHandle = peerReader(targets, connect, broken, peerCache, opts.addSecret);
 
-  // Every host's connection and first round trip (lock + snapshot) start at once, in phase order,
-  // at most `forks` being set up at a time: the laptops connect and read while the server's tasks
-  // run, and a host's tasks start as soon as its phase is reached and its snapshot is in.
-  const setupSlot = limiter(opts.forks);
+  // Every host's connection and first round trip (lock + snapshot) start at once, in phase order
+  // (at most SETUP_AHEAD at a time; handshakes bounded per SSH server, above): the laptops connect
+  // and read while the server's tasks run, and a host's tasks start as soon as its phase is reached
+  // and its snapshot is in. --forks bounds the hosts whose tasks run at once, not the reading ahead:
+  // a read-only round trip per host, as the floor of the bench makes it.
+  const setupSlot = limiter(Math.max(opts.forks, SETUP_AHEAD));
   const prepared = new Map<string, Promise<Prepared>>();
   for (const phase of phases) {
     for (const plan of phase) {
@@ -104,7 +117,9 @@ export async function runPlay(phases: HostPlan[][], opts: PlayOptions): Promise<
         if (opts.signal?.aborted) return { kind: 'skipped' };
         let conn: HostConnection;
         try {
+          mark('connect starts');
           conn = await connect(plan.name);
+          mark('connected');
         } catch (e) {
           return { kind: 'unreachable', message: (e as Error).message };
         }
@@ -114,6 +129,7 @@ export async function runPlay(phases: HostPlan[][], opts: PlayOptions): Promise<
           const g = plan.role.gather(plan.vars, opts.options);
           const r = await conn.lockAndRead(opts.lockPath, opts.lockWaitSeconds, g.files, g.probes);
           r.files.forEach((f) => remember(f, cache, opts.addSecret));
+          mark('locked and read');
           return { kind: 'ready', conn, cache, probes: r.probes };
         } catch (e) {
           return { kind: 'gather-failed', conn, message: (e as Error).message };
@@ -123,40 +139,89 @@ export async function runPlay(phases: HostPlan[][], opts: PlayOptions): Promise<
     }
   }
 
+  // No barrier between phases: every host starts its tasks as soon as its snapshot is in, and a
+  // host that reads a peer of an earlier phase (a laptop its server) waits, at that read, until the
+  // peer's tasks are done: its files are final, while its handlers (the server's rebuild and
+  // reload) still run. At most `forks` hosts run at once, taken in phase order.
+  const slot = limiter(opts.forks);
+  const runs: Promise<void>[] = [];
+  const phaseOf = new Map<string, number>();
+  phases.forEach((phase, i) => phase.forEach((p) => phaseOf.set(p.name, i)));
+  const settled = new Map<string, { done: Promise<void>; resolve: () => void }>();
+  for (const name of phaseOf.keys()) {
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    settled.set(name, { done, resolve });
+  }
+  // who read from whom: a host that fails in its handlers after others read from it fails them too
+  const readersOf = new Map<string, Set<string>>();
+  const peersFor = (reader: string) => (name: string): PeerHandle => {
+    let r = readersOf.get(name);
+    if (!r) readersOf.set(name, (r = new Set()));
+    r.add(reader);
+    const handle = peerHandle(name);
+    const earlier = (phaseOf.get(name) ?? Infinity) < (phaseOf.get(reader) ?? -1);
+    const wait = earlier ? settled.get(name)!.done : Promise.resolve();
+    return { ...handle, settled: () => wait, files: async (specs) => (await wait, handle.files(specs)) };
+  };
+  const runOne = async (plan: HostPlan, tasksDone: () => void): Promise<void> => {
+    const st: HostStats = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, roundTrips: 0 };
+    stats.set(plan.name, st);
+    const prep = await prepared.get(plan.name)!;
+    if (opts.signal?.aborted || prep.kind === 'skipped') {
+      st.interrupted = 'before it started';
+      return;
+    }
+    if (prep.kind === 'unreachable') {
+      st.unreachable = 1;
+      broken.set(plan.name, prep.message);
+      opts.reporter.hostUnreachable(plan.name, opts.mask(prep.message));
+      return;
+    }
+    const conn = prep.conn;
+    try {
+      if (prep.kind === 'gather-failed') {
+        const r: TaskResult = { host: plan.name, task: 'read the current state', status: 'failed', messages: [], warnings: [], diffs: [], error: opts.mask(prep.message) };
+        results.push(r);
+        st.failed++;
+        opts.reporter.taskResult(r);
+      } else {
+        await runHost(plan, conn, st, opts, results, peersFor(plan.name), prep.cache, prep.probes, tasksDone);
+      }
+    } finally {
+      st.roundTrips = conn.roundTrips;
+      if (st.failed) {
+        broken.set(plan.name, 'a task failed');
+        const failure = [...results].reverse().find((r) => r.host === plan.name && r.status === 'failed');
+        for (const reader of readersOf.get(plan.name) ?? []) {
+          const rs = stats.get(reader);
+          if (!rs || rs.failed) continue;
+          const r: TaskResult = {
+            host: reader,
+            task: `${plan.name} finished its part`,
+            status: 'failed',
+            messages: [],
+            warnings: [],
+            diffs: [],
+            error: `${plan.name} failed after ${reader} read from it (${failure?.task ?? 'a task'}): ${reader}'s files are written, but run again once ${plan.name} is fixed`,
+          };
+          results.push(r);
+          rs.failed++;
+          opts.reporter.taskResult(r);
+        }
+      }
+      opts.reporter.hostDone?.(plan.name, st);
+      mark('host done');
+    }
+  };
   try {
     for (const phase of phases) {
-      await pool(phase, opts.forks, async (plan) => {
-        const st: HostStats = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, roundTrips: 0 };
-        stats.set(plan.name, st);
-        const prep = await prepared.get(plan.name)!;
-        if (opts.signal?.aborted || prep.kind === 'skipped') {
-          st.interrupted = 'before it started';
-          return;
-        }
-        if (prep.kind === 'unreachable') {
-          st.unreachable = 1;
-          broken.set(plan.name, prep.message);
-          opts.reporter.hostUnreachable(plan.name, opts.mask(prep.message));
-          return;
-        }
-        const conn = prep.conn;
-        try {
-          if (prep.kind === 'gather-failed') {
-            const r: TaskResult = { host: plan.name, task: 'read the current state', status: 'failed', messages: [], warnings: [], diffs: [], error: opts.mask(prep.message) };
-            results.push(r);
-            st.failed++;
-            opts.reporter.taskResult(r);
-          } else {
-            await runHost(plan, conn, st, opts, results, peerHandle, prep.cache, prep.probes);
-          }
-        } finally {
-          st.roundTrips = conn.roundTrips;
-          if (st.failed) broken.set(plan.name, 'a task failed');
-          opts.reporter.hostDone?.(plan.name, st);
-        }
-      });
-      if (opts.signal?.aborted) break;
+      for (const plan of phase) {
+        const done = settled.get(plan.name)!.resolve;
+        runs.push(slot(() => runOne(plan, done)).finally(done));
+      }
     }
+    await Promise.all(runs);
   } finally {
     for (const c of conns.values()) {
       try {
@@ -166,6 +231,7 @@ export async function runPlay(phases: HostPlan[][], opts: PlayOptions): Promise<
       }
     }
   }
+  mark('connections closed');
   // round trips made on a host's connection as a peer of others count for that host too
   for (const [name, c] of conns) {
     const st = stats.get(name);

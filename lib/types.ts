@@ -60,6 +60,9 @@ export interface PeerHandle {
   readonly name: string;
   readonly vars: Readonly<Record<string, unknown>>;
   files(specs: Array<string | ReadSpec>): Promise<RemoteFile[]>;
+  /** resolves once the peer's own tasks in this run are done (at once for a peer of the same or a
+   *  later phase, or one not in the run); files() waits for it by itself */
+  settled(): Promise<void>;
 }
 
 export interface HostHandle {

@@ -182,7 +182,8 @@ export function parseAddress(address: string): { host: string; port?: number } |
       port = Number(m[2]);
     }
   }
-  if (!ADDRESS.ipv4.test(address) && !ADDRESS.ipv6.test(address) && !ADDRESS.hostname.test(address)) return undefined;
+  // the common case first: the IPv6 pattern is large and slow to compile on its first use
+  if (!ADDRESS.hostname.test(address) && !ADDRESS.ipv4.test(address) && !ADDRESS.ipv6.test(address)) return undefined;
   return port === undefined ? { host: address } : { host: address, port };
 }
 

@@ -91,6 +91,7 @@ export async function sendmailUses(h: HostHandle, role: 'server' | 'laptop'): Pr
 
 /** The TLS files a laptop's server uses: from the server's part of this run, else its sendmail.cf. */
 export async function serverUses(server: PeerHandle): Promise<SendmailUses> {
+  await server.settled(); // the server's part of this run, when it has one, has found it by then
   const known = servers.get(server.name);
   if (known) return known;
   const [cf] = await server.files([SENDMAIL_CF]);

@@ -1,0 +1,29 @@
+// STR_TIMINGS=1: where a run's wall-clock time goes, printed to stderr at exit: for each milestone,
+// the first and last time it was reached (ms since the process started) and how often. Off by
+// default; a no-op then. The bench and issue 15 use it to compare start-up and tear-down with the
+// floor's (bench/floor.mjs prints the same milestones).
+import { performance } from 'node:perf_hooks';
+
+const on = !!process.env.STR_TIMINGS;
+const seen = new Map<string, { first: number; last: number; n: number }>();
+
+/** Note that a milestone was reached now. */
+export function mark(label: string): void {
+  if (!on) return;
+  const t = performance.now();
+  const s = seen.get(label);
+  if (s) {
+    s.last = t;
+    s.n++;
+  } else seen.set(label, { first: t, last: t, n: 1 });
+}
+
+/** The milestones so far, in the order first reached, as lines. */
+export function timingsReport(): string {
+  return [...seen]
+    .sort((a, b) => a[1].first - b[1].first)
+    .map(([l, s]) => `timing ${s.first.toFixed(0).padStart(5)} ms${s.n > 1 ? ` .. ${s.last.toFixed(0).padStart(5)} ms ×${s.n}` : ''}  ${l}`)
+    .join('\n');
+}
+
+if (on) process.on('exit', () => process.stderr.write(timingsReport() + `\ntiming ${performance.now().toFixed(0).padStart(5)} ms  exit\n`));
