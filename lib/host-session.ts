@@ -43,6 +43,27 @@ export async function runHost(
   const host = plan.name;
   const notified = new Set<string>();
   const written = new Map<string, string | undefined>();
+  // Writes are sent together: the tasks' writes wait here (the snapshot already holds the new
+  // content, as in check mode) and go in one round trip before the next command on this host, a
+  // rollback, or the handlers, whichever comes first. A task that fails leaves nothing half-sent.
+  const pending = new Map<string, { spec: WriteSpec; existed: boolean }>();
+  let flushing: Promise<void> | undefined;
+  const flush = (): Promise<void> => {
+    if (flushing) return flushing.then(flush);
+    if (!pending.size) return Promise.resolve();
+    const batch = [...pending.values()];
+    pending.clear();
+    flushing = conn
+      .write(batch.map((b) => b.spec), batch.map((b) => b.existed), opts.keepBackups)
+      .then((done) => {
+        // the first version of each file this run replaced is the one a rollback restores
+        for (const d of done) if (!written.has(d.path)) written.set(d.path, d.backup);
+      })
+      .finally(() => (flushing = undefined));
+    return flushing;
+  };
+  /** A command started on this host once the writes before it are sent. */
+  const afterWrites = (start: () => RemoteChild): RemoteChild => (pending.size || flushing ? RemoteChild.after(flush(), start) : start());
 
   const record = (task: string, status: TaskStatus, ctx: TaskCtx, error?: string) => {
     const r: TaskResult = {
@@ -81,11 +102,11 @@ export async function runHost(
       ctx.messages.push(opts.check ? `would run: ${displayLine(line)}` : `ran: ${displayLine(line)}`);
       if (opts.check) return RemoteChild.finished(0);
       cache.clear();
-      return conn.spawn(line, displayLine(line));
+      return afterWrites(() => conn.spawn(line, displayLine(line)));
     });
     const read$ = hostShell((line) => {
       ctx.lastCommand = line;
-      return conn.spawn(line, displayLine(line));
+      return afterWrites(() => conn.spawn(line, displayLine(line)));
     });
     const handle: HostHandle = {
       name: host,
@@ -138,10 +159,11 @@ export async function runHost(
         // in check mode nothing is written, but the snapshot takes the new content, so that the
         // tasks after this one see what the real run would have left (and report what it would do)
         if (!opts.check) {
-          const existed = todo.map((s) => !!cache.get(s.path)?.exists);
-          const done = await conn.write(todo, existed, opts.keepBackups);
-          // the first version of each file this run replaced is the one a rollback restores
-          for (const d of done) if (!written.has(d.path)) written.set(d.path, d.backup);
+          for (const spec of todo) {
+            // a file written twice in a run: the last content, backed up from what the host had
+            const existed = pending.get(spec.path)?.existed ?? !!cache.get(spec.path)?.exists;
+            pending.set(spec.path, { spec, existed });
+          }
         }
         for (const s of todo) {
           const content = Buffer.from(s.content);
@@ -169,6 +191,7 @@ export async function runHost(
           }
           ctx.messages.push(`ran: ${describe}`);
         }
+        await flush();
         const r = await conn.run(script, ro.stdin, ro.describe);
         if (ro.changes) cache.clear();
         if (r.code !== 0 && ro.check !== false) {
@@ -199,6 +222,8 @@ export async function runHost(
         return peerHandle(name);
       },
       async rollback() {
+        pending.clear(); // never sent: nothing to restore
+        await flushing?.catch(() => undefined);
         if (opts.check || !written.size) return [];
         const entries = [...written].map(([path, backup]) => ({ path, backup })).reverse();
         await conn.rollback(entries);
@@ -221,9 +246,20 @@ export async function runHost(
     ...plan.role.handlers.map((h) => ({ name: h.name, run: h.run, handler: true })),
   ];
   let tasksDone = false;
+  // the tasks' writes, sent before the handlers run and before the host's files count as final
+  const sendWrites = async (): Promise<boolean> => {
+    try {
+      await flush();
+      return true;
+    } catch (e) {
+      record('write the changed files', 'failed', newCtx(), (e as Error).message);
+      return false;
+    }
+  };
   for (const step of steps) {
     if (step.handler && !tasksDone) {
       tasksDone = true;
+      if (!(await sendWrites())) return;
       onTasksDone?.();
     }
     if (step.handler && !notified.has(step.name)) continue;
@@ -249,7 +285,10 @@ export async function runHost(
       return;
     }
   }
-  if (!tasksDone) onTasksDone?.();
+  if (!tasksDone) {
+    if (!(await sendWrites())) return;
+    onTasksDone?.();
+  }
 }
 
 /** A command line as shown to people: a script passed as one quoted argument (sh -c '…') shows as '…'. */

@@ -77,8 +77,38 @@ export class RemoteChild extends EventEmitter {
     this.emit('close', 255, null);
   }
 
+  /** A child that starts once `ready` resolves (fails with its error otherwise): a command that
+   *  must wait for something, such as writes of the same host still to be sent. */
+  static after(ready: Promise<unknown>, start: () => RemoteChild): RemoteChild {
+    const c = new RemoteChild();
+    ready.then(
+      () => {
+        if (c.killed) return c.fail(new Error('killed before it started'));
+        const real = start();
+        c.inner = real;
+        real.on('spawn', () => c.emit('spawn'));
+        real.stdout.pipe(c.stdout);
+        real.stderr.pipe(c.stderr);
+        c.stdin.pipe(real.stdin);
+        real.on('error', (e: Error) => c.emit('error', e));
+        real.on('exit', (code: number | null, sig: NodeJS.Signals | null) => {
+          c.exitCode = code;
+          c.signalCode = sig;
+          c.emit('exit', code, sig);
+        });
+        real.on('close', (code: number | null, sig: NodeJS.Signals | null) => {
+          void Promise.all([finished(c.stdout).catch(() => undefined), finished(c.stderr).catch(() => undefined)]).then(() => c.emit('close', code, sig));
+        });
+      },
+      (e: Error) => c.fail(e),
+    );
+    return c;
+  }
+  private inner?: RemoteChild;
+
   kill(signal: NodeJS.Signals = 'SIGTERM'): boolean {
     this.killed = true;
+    if (this.inner) return this.inner.kill(signal);
     if (!this.stream) return false;
     this.stream.signal?.(signal.replace(/^SIG/, ''));
     this.stream.close?.();
