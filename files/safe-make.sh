@@ -4,7 +4,9 @@
 #
 # Debian's Makefile installs sendmail.cf even when m4 fails (m4's messages go to sendmail.cf.errors)
 # and ignores makemap's exit code, so make's exit code says little.
-#   build    keep the current sendmail.cf aside, run make. A clean build (exit 0, no
+#   build [TARGET]
+#            keep the current sendmail.cf aside, run make (TARGET: one of the Makefile's, such as
+#            access.db when only the access map changed; default: all). A clean build (exit 0, no
 #            sendmail.cf.errors, no makemap message) drops the copy and exits 0. Otherwise print
 #            "rc=N", make's output, a marker line and sendmail.cf.errors, and exit 3: the handler
 #            sorts the messages (roles/text/build-output.ts) into errors and warnings.
@@ -19,7 +21,7 @@ case ${1:-build} in
   build)
     cp -p "$cf" "$last_good" 2>/dev/null
     rm -f "$errors"
-    out=$(make -C /etc/mail 2>&1)
+    out=$(make -C /etc/mail ${2:+"$2"} 2>&1)
     rc=$?
     if [ "$rc" -eq 0 ] && [ ! -s "$errors" ] && ! printf '%s\n' "$out" | grep -q 'makemap:'; then
       rm -f "$last_good"

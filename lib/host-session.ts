@@ -200,6 +200,9 @@ export async function runHost(
         }
         return r;
       },
+      notified(handler) {
+        return notified.has(handler);
+      },
       notify(handler) {
         if (!plan.role.handlers.some((h) => h.name === handler)) throw new TaskError(`no handler '${handler}' (role bug)`);
         notified.add(handler);
@@ -273,7 +276,7 @@ export async function runHost(
       mark(`${plan.role.name}: ${step.name}: starts`);
       await step.run(makeHandle(ctx));
       mark(`${plan.role.name}: ${step.name}: done`);
-      record(step.name, step.handler || ctx.changed ? 'changed' : ctx.skipped ? 'skipped' : 'ok', ctx);
+      record(step.name, ctx.changed ? 'changed' : ctx.skipped ? 'skipped' : step.handler ? 'changed' : 'ok', ctx);
     } catch (e) {
       const msg =
         e instanceof ProcessOutput

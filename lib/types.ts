@@ -93,6 +93,8 @@ export interface HostHandle {
   /** run an argv (quoted) or a shell script; see RunOptions */
   run(cmd: string[] | { script: string }, opts?: RunOptions): Promise<RunResult>;
   notify(handler: string): void;
+  /** whether a task of this host notified that handler in this run */
+  notified(handler: string): boolean;
   warn(message: string): void;
   /** a message shown with the task's result line */
   say(message: string): void;

@@ -13,7 +13,7 @@
 import type { HostHandle, Role } from '../lib/types.js';
 import { ACCESS, CLIENT_CERT, COMMON_KEY, SENDMAIL_MC, SERVER_CERT } from './paths.js';
 import { laptopRequiresVerifiedServer } from './tasks/server-trust.js';
-import { configurationIsCurrent, rebuild, reload, sendmailInstalled, sendmailProbes } from './tasks/sendmail.js';
+import { configurationIsCurrent, sendmailHandlers, sendmailInstalled, sendmailProbes } from './tasks/sendmail.js';
 import { copyServerCertificate } from './tasks/certs.js';
 import { includeStarttls, smartHostTask } from './tasks/mc-tasks.js';
 import { laptopServer } from './tasks/server-of.js';
@@ -58,7 +58,7 @@ export const clientRole: Role = {
     laptopRequiresVerifiedServer,
     configurationIsCurrent,
   ],
-  handlers: [rebuild, reload],
+  handlers: sendmailHandlers(),
 };
 
 export default clientRole;

@@ -10,10 +10,11 @@
 //      (per-laptop mode instead: the laptop CA, the confCACERT bundle, CERTISSUER:<CA> SUBJECT and
 //      CERTSUBJECT:<laptop> RELAY per paired laptop; see tasks/per-laptop.ts)
 //   6. laptops can reach it (a warning when it listens on 127.0.0.1 only)
-//   7. make -C /etc/mail and reload sendmail, once, when anything changed
+//   7. make -C /etc/mail and reload sendmail, once, when anything changed (the access map alone:
+//      make -C /etc/mail access.db and no reload: sendmail reopens access.db)
 import type { Role } from '../lib/types.js';
 import { ACCESS, COMMON_KEY, SENDMAIL_CONF, SENDMAIL_MC, SERVER_CERT } from './paths.js';
-import { configurationIsCurrent, rebuild, reload, sendmailInstalled, sendmailProbes } from './tasks/sendmail.js';
+import { configurationIsCurrent, sendmailHandlers, sendmailInstalled, sendmailProbes } from './tasks/sendmail.js';
 import { certificatesExist } from './tasks/update-tls.js';
 import { accessDbFeature, askForClientCertificates, includeStarttls, warnLoopbackOnly } from './tasks/mc-tasks.js';
 import { accessLetsIssuerRelay } from './tasks/access.js';
@@ -52,7 +53,7 @@ export const serverRole: Role = {
     warnLoopbackOnly,
     configurationIsCurrent,
   ],
-  handlers: [rebuild, reload],
+  handlers: sendmailHandlers(),
 };
 
 export default serverRole;

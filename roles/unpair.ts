@@ -3,12 +3,12 @@
 // and the defines naming it (when it can be reached).
 import type { Role } from '../lib/types.js';
 import { ACCESS, SENDMAIL_MC, SERVER_CERT } from './paths.js';
-import { configurationIsCurrent, rebuild, reload, RELOAD, sendmailInstalled, sendmailProbes } from './tasks/sendmail.js';
+import { configurationIsCurrent, RELOAD, sendmailHandlers, sendmailInstalled, sendmailProbes } from './tasks/sendmail.js';
 import { findAccessEntry, removeAccessEntry } from './text/access-file.js';
 import { laptopEntryId, pairingsFor } from './text/tls-mode.js';
 import { LAPTOP_DEFINES, UNPAIR_OPTION } from './tasks/per-laptop.js';
 import { LAPTOP_CA_CERT, LAPTOP_CLIENT_CERT } from './pki/laptop-ca.js';
-import { REBUILD } from './tasks/sendmail.js';
+import { REBUILD_ACCESS } from './tasks/sendmail.js';
 import { editSendmailMc } from './tasks/mc-tasks.js';
 import { removeDefine } from './text/sendmail-mc.js';
 import { task } from '../lib/role.js';
@@ -22,7 +22,7 @@ const forgetLaptops = task("the access map no longer lets the unpaired laptops r
         h.say(findAccessEntry(t, id) ? `removed ${p.name}'s line` : `${p.name} had no line`);
         return removeAccessEntry(t, id);
       }, text),
-    { notify: REBUILD },
+    { notify: REBUILD_ACCESS },
   );
 });
 
@@ -30,7 +30,7 @@ export const serverUnpairRole: Role = {
   name: 'server (unpair)',
   gather: () => ({ files: [{ path: SENDMAIL_MC }, { path: ACCESS }, { path: SERVER_CERT }, { path: LAPTOP_CA_CERT }], probes: sendmailProbes }),
   tasks: [sendmailInstalled, forgetLaptops, configurationIsCurrent],
-  handlers: [rebuild, reload],
+  handlers: sendmailHandlers(),
 };
 
 const dropOwnCertificate = task("the laptop no longer presents its certificate", async (h) => {
@@ -43,5 +43,5 @@ export const laptopUnpairRole: Role = {
   name: 'laptop (unpair)',
   gather: () => ({ files: [{ path: SENDMAIL_MC }, { path: LAPTOP_CLIENT_CERT }], probes: sendmailProbes }),
   tasks: [sendmailInstalled, dropOwnCertificate, configurationIsCurrent],
-  handlers: [rebuild, reload],
+  handlers: sendmailHandlers(),
 };

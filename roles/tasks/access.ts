@@ -7,7 +7,7 @@ import { accessLine, brokenHowtoLines, ensureAccessEntry } from '../text/access-
 import { certIssuerKey, isSelfSigned } from '../text/dn.js';
 import { notSelfSignedReason } from '../text/trust.js';
 import { ACCESS } from '../paths.js';
-import { REBUILD } from './sendmail.js';
+import { REBUILD_ACCESS } from './sendmail.js';
 import { tlsMode } from '../text/tls-mode.js';
 import { presented, sendmailUses } from './tls-files.js';
 
@@ -24,7 +24,7 @@ export async function ensureAccessLine(h: HostHandle, id: string, line: string):
       const broken = brokenHowtoLines(e.text).map((b) => `line ${b.lineNumber} looks like the how-to's sed output without its CERTISSUER tag, which matches nothing: ${b.line}`);
       return { text: e.text, warnings: [...e.warnings, ...broken] };
     },
-    { notify: REBUILD },
+    { notify: REBUILD_ACCESS },
   );
 }
 

@@ -28,7 +28,7 @@ import {
   signLaptopCsr,
 } from '../pki/laptop-ca.js';
 import { ACCESS, COMMON_KEY, SERVER_CERT, TLS_DIR, UPDATE_TLS } from '../paths.js';
-import { REBUILD, RELOAD } from './sendmail.js';
+import { REBUILD_ACCESS, RELOAD } from './sendmail.js';
 import { editSendmailMc } from './mc-tasks.js';
 import { ensureDefineAfterInclude, ensureStarttlsInclude, removeDefine } from '../text/sendmail-mc.js';
 import { laptopServer } from './server-of.js';
@@ -75,7 +75,7 @@ export const perLaptopClientProbes: Record<string, string> = {
 /** Apply a pure edit to /etc/mail/access; rebuild access.db when the text changed (no reload:
  *  sendmail reopens access.db when it changes). */
 async function editAccess(h: HostHandle, edit: (text: string) => string): Promise<void> {
-  await h.edit(ACCESS, edit, { notify: REBUILD });
+  await h.edit(ACCESS, edit, { notify: REBUILD_ACCESS });
 }
 
 function ensure(text: string, id: string, line: string, h: HostHandle): string {

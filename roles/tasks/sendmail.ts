@@ -8,6 +8,9 @@ import { task, handler } from '../../lib/role.js';
 
 export const REBUILD = 'rebuild the configuration (make -C /etc/mail)';
 export const RELOAD = 'reload sendmail';
+/** Only the access map changed: makemap through Debian's Makefile, no sendmail.cf, no reload
+ *  (sendmail reopens access.db when it changes). */
+export const REBUILD_ACCESS = 'rebuild the access map (make -C /etc/mail access.db)';
 
 /** Probes gathered in the first round trip: what is installed, and what is older than its source. */
 export const sendmailProbes: Record<string, string> = {
@@ -32,7 +35,7 @@ export const configurationIsCurrent = task('sendmail runs the current configurat
   const stale = h.probe('stale').stdout.split('\n').filter(Boolean);
   if (stale.includes('cf') || stale.includes('db')) {
     h.say(`${stale.includes('cf') ? 'sendmail.cf' : 'access.db'} is older than its source`);
-    h.notify(REBUILD);
+    h.notify(stale.includes('cf') ? REBUILD : REBUILD_ACCESS);
   }
   if (stale.includes('cf') || stale.includes('daemon')) {
     h.say('the running daemon predates its configuration or certificate');
@@ -41,17 +44,30 @@ export const configurationIsCurrent = task('sendmail runs the current configurat
 });
 
 // files/safe-make.sh: make -C /etc/mail that keeps the previous sendmail.cf aside (see the script)
-const safeMake = (h: HostHandle, action: 'build' | 'restore' | 'keep') => h.$({ nothrow: true })`sh -c ${hostFile('safe-make.sh')} safe-make ${action}`;
+const safeMake = (h: HostHandle, action: 'build' | 'restore' | 'keep', target?: string) =>
+  target
+    ? h.$({ nothrow: true })`sh -c ${hostFile('safe-make.sh')} safe-make ${action} ${target}`
+    : h.$({ nothrow: true })`sh -c ${hostFile('safe-make.sh')} safe-make ${action}`;
 
-export const rebuild = handler(REBUILD, async (h) => {
-  const r = await safeMake(h, 'build');
+export const rebuild = handler(REBUILD, (h) => build(h));
+
+export const rebuildAccess = handler(REBUILD_ACCESS, async (h) => {
+  if (h.notified(REBUILD)) return h.skip('make -C /etc/mail has rebuilt access.db with the rest');
+  await build(h, 'access.db');
+});
+
+/** Every handler a sendmail host may need, in the order they run. */
+export const sendmailHandlers = () => [rebuild, rebuildAccess, reload];
+
+async function build(h: HostHandle, target?: string): Promise<void> {
+  const r = await safeMake(h, 'build', target);
   if (r.exitCode === 0) return;
   const report = r.exitCode === 3 ? parseSafeMakeReport(r.stdout) : { makeExit: r.exitCode ?? 255, makeOutput: r.stdout + r.stderr, cfErrors: '' };
   const verdict = classifyBuildOutput(report);
   if (verdict.errors.length === 0) {
     // m4's or makemap's warnings only: sendmail.cf is complete; keep it, say what they said
     await safeMake(h, 'keep');
-    for (const w of verdict.warnings) h.warn(`make -C /etc/mail on ${h.name}: ${w}`);
+    for (const w of verdict.warnings) h.warn(`make -C /etc/mail${target ? ' ' + target : ''} on ${h.name}: ${w}`);
     return;
   }
   await safeMake(h, 'restore');
@@ -59,11 +75,11 @@ export const rebuild = handler(REBUILD, async (h) => {
   // access.db from the restored access file; sendmail.cf was put back above
   if (restored.includes(ACCESS)) await h.$({ nothrow: true })`make -C /etc/mail ${ACCESS_DB}`;
   throw new Error(
-    `make -C /etc/mail failed on ${h.name}: ${verdict.errors.slice(0, 6).join(' | ')}; ` +
+    `make -C /etc/mail${target ? ' ' + target : ''} failed on ${h.name}: ${verdict.errors.slice(0, 6).join(' | ')}; ` +
       (restored.length ? `restored ${restored.join(', ')} from their backups and ` : '') +
       `kept the previous sendmail.cf; sendmail still runs the last good configuration`,
   );
-});
+}
 
 export const reload = handler(RELOAD, async (h) => {
   // Debian's init script (runs make, then SIGHUP); systemd's unit has no reload action (notes)

@@ -5,7 +5,7 @@
 import { accessLine, ensureAccessEntry, findAccessEntry, parseAccessLine, removeAccessEntry } from '../text/access-file.js';
 import { certInfo, certIssuerKey, certSubjectKey, isSelfSigned } from '../text/dn.js';
 import { ACCESS, SENDMAIL_MC, SERVER_CERT } from '../paths.js';
-import { REBUILD, rebuild } from './sendmail.js';
+import { REBUILD_ACCESS, rebuildAccess } from './sendmail.js';
 import { editSendmailMc, serverNames } from './mc-tasks.js';
 import { ensureAccessDb, smartHost, smartHostName } from '../text/sendmail-mc.js';
 import { laptopServer } from './server-of.js';
@@ -42,7 +42,7 @@ export const sharedKeyNeedsSelfSignedCert = task("the server's certificate is it
   if (ours && /^relay$/i.test(ours.action.trim())) {
     await h.edit(ACCESS, (t) => removeAccessEntry(t, SERVER_ISSUER_ID));
     h.warn(`removed the unsafe ${ours.key} RELAY line (${ACCESS}:${ours.lineNumber}) an earlier version wrote: it let every certificate of that CA relay`);
-    await rebuild.run(h); // now: the task fails below and handlers would not run
+    await rebuildAccess.run(h); // now: the task fails below and handlers would not run
   }
   for (const u of unsafeIssuerLines(removeAccessEntry(text, SERVER_ISSUER_ID), pem)) {
     h.warn(`${ACCESS}:${u.lineNumber} lets every certificate of that issuer relay (not ours, left alone): ${u.line}`);
@@ -54,7 +54,7 @@ export const sharedKeyNeedsSelfSignedCert = task("the server's certificate is it
 export const laptopRequiresVerifiedServer = task('the laptop hands mail only to its verified server', async (h) => {
   const server = h.peer(laptopServer(h));
   if (!requiresVerifiedServer(h.vars, `${h.name}: ${REQUIRE_VAR}`)) {
-    await h.edit(ACCESS, (t) => removeAccessEntry(t, SERVER_TLS_ID), { notify: REBUILD });
+    await h.edit(ACCESS, (t) => removeAccessEntry(t, SERVER_TLS_ID), { notify: REBUILD_ACCESS });
     h.warn(`${REQUIRE_VAR} is false for ${h.name}: its sendmail hands mail to whatever answers for its smart host's name, verified or not`);
     return;
   }
@@ -83,5 +83,5 @@ export const laptopRequiresVerifiedServer = task('the laptop hands mail only to 
   }
   await editSendmailMc(h, ensureAccessDb); // without access_db, tls_server looks nothing up
   const line = tlsSrvLine(name, pem);
-  await h.edit(ACCESS, (t) => ensureAccessEntry(t, { id: SERVER_TLS_ID, line }), { notify: REBUILD, mode: 0o600, owner: 'root', group: 'root' });
+  await h.edit(ACCESS, (t) => ensureAccessEntry(t, { id: SERVER_TLS_ID, line }), { notify: REBUILD_ACCESS, mode: 0o600, owner: 'root', group: 'root' });
 });

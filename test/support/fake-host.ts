@@ -29,6 +29,16 @@ export class FakeHost implements HostConnection {
   readonly commands: string[] = [];
   /** paths in the order they were written */
   readonly written: string[] = [];
+  /** write() calls: each is one round trip however many files it carries */
+  writeCalls = 0;
+  /** what happened when (performance.now(), comparable across fakes): commands' start and end, writes */
+  readonly log: Array<{ at: number; what: string }> = [];
+  private born = 0;
+  /** commands that take time: a substring of the command line -> milliseconds */
+  slow: Record<string, number> = {};
+  private note(what: string): void {
+    this.log.push({ at: performance.now() - this.born, what });
+  }
   private backups = new Map<string, FakeFile>();
   private clock = 1_700_000_000;
 
@@ -81,6 +91,8 @@ export class FakeHost implements HostConnection {
   }
   async write(specs: WriteSpec[], existed: boolean[]) {
     this.roundTrips++;
+    this.writeCalls++;
+    this.note(`write ${specs.map((s) => s.path).join(' ')}`);
     return specs.map((s, i) => {
       const old = this.files.get(s.path);
       let backup: string | undefined;
@@ -104,7 +116,14 @@ export class FakeHost implements HostConnection {
     this.roundTrips++;
     this.commands.push(describe || commandLine);
     const r = this.onRun(commandLine, describe, this);
-    return RemoteChild.finished(r.code, r.stdout, r.stderr);
+    const line = describe || commandLine;
+    const ms = Object.entries(this.slow).find(([k]) => line.includes(k))?.[1];
+    this.note(`start ${line}`);
+    if (!ms) return RemoteChild.finished(r.code, r.stdout, r.stderr);
+    return RemoteChild.after(new Promise((ok) => setTimeout(ok, ms)), () => {
+      this.note(`end ${line}`);
+      return RemoteChild.finished(r.code, r.stdout, r.stderr);
+    });
   }
   async rollback(entries: Array<{ path: string; backup?: string }>): Promise<void> {
     this.roundTrips++;

@@ -155,3 +155,65 @@ test('a failed make rolls back every file the run wrote on that host', async () 
   assert.equal(srv.text(ACCESS), access);
   assert.ok(!srv.commands.includes('/etc/init.d/sendmail reload'));
 });
+
+test('only the access map changed: make -C /etc/mail access.db, no sendmail.cf rebuild, no reload', async () => {
+  const srv = debianServer();
+  await playOnFakes([[{ host: srv, role: serverRole }]]);
+  // someone removed the tool's CERTISSUER line by hand; sendmail.mc is as the tool left it
+  srv.put(ACCESS, fixture('access.debian12'));
+  srv.commands.length = 0;
+  const r = await playOnFakes([[{ host: srv, role: serverRole }]]);
+  assert.match(srv.text(ACCESS)!, /^CERTISSUER:\/O=Sendmail\/OU=Sendmail\+20Server\/CN=mail\.example\.org.*\tRELAY$/m);
+  assert.deepEqual(srv.commands, ["sh -c '…' safe-make build access.db"]);
+  assert.equal(statusOf(r.lines, 'mailserver', /rebuild the access map/), 'changed');
+  assert.equal(statusOf(r.lines, 'mailserver', /rebuild the configuration/), undefined);
+  assert.equal(statusOf(r.lines, 'mailserver', /reload sendmail/), undefined);
+});
+
+test('sendmail.mc and the access map changed: one full make (access.db with it), one reload', async () => {
+  const srv = debianServer();
+  const r = await playOnFakes([[{ host: srv, role: serverRole }]]);
+  assert.equal(statusOf(r.lines, 'mailserver', /rebuild the access map/), 'skipped');
+  assert.ok(!srv.commands.some((c) => c.includes('access.db')), srv.commands.join('\n'));
+});
+
+test("a host's writes go in one round trip, before its handlers", async () => {
+  const srv = debianServer();
+  await playOnFakes([[{ host: srv, role: serverRole }]]);
+  assert.ok(srv.written.length >= 2, srv.written.join(' ')); // sendmail.mc and access at least
+  assert.equal(srv.writeCalls, 1);
+  const write = srv.log.findIndex((e) => e.what.startsWith('write '));
+  const make = srv.log.findIndex((e) => e.what.includes('safe-make build'));
+  assert.ok(write >= 0 && write < make, JSON.stringify(srv.log));
+});
+
+test("a laptop is paired while its server reloads: it waits for the server's tasks, not its handlers", async () => {
+  const srv = debianServer();
+  srv.slow = { '/etc/init.d/sendmail reload': 300 };
+  const lap = debianLaptop('laptop1');
+  const r = await playOnFakes([[{ host: srv, role: serverRole }], [{ host: lap, role: clientRole, vars: { smarthost: 'mailserver' } }]]);
+  assert.equal(r.stats.get('laptop1')!.failed, 0, JSON.stringify(r.lines.filter((l) => l.status === 'failed')));
+  const serverWrote = srv.log.find((e) => e.what.startsWith('write '))!.at;
+  const reloadEnd = srv.log.find((e) => e.what.startsWith('end /etc/init.d/sendmail reload'))!.at;
+  const laptopWrote = lap.log.find((e) => e.what.startsWith('write '))!.at;
+  assert.ok(laptopWrote < reloadEnd, `laptop wrote at ${laptopWrote} ms, the server's reload ended at ${reloadEnd} ms`);
+  assert.ok(laptopWrote >= serverWrote, 'the laptop wrote before its server had');
+  // what it copied is the server's certificate and key as the server's part of the run left them
+  assert.equal(lap.text(SERVER_CERT), srv.text(SERVER_CERT));
+  assert.equal(lap.text(COMMON_KEY), srv.text(COMMON_KEY));
+});
+
+test("a server that fails in its handlers after its laptops read from it fails them too", async () => {
+  const srv = debianServer();
+  srv.slow = { 'safe-make build': 200 };
+  srv.onRun = (sc, d) =>
+    d?.endsWith('safe-make build')
+      ? { code: 3, stdout: 'rc=0\nmake: Entering directory\n--- sendmail.cf.errors ---\nm4:sendmail.mc:12: ERROR: end of file in string\n', stderr: '' }
+      : debianRun(sc, d);
+  const lap = debianLaptop('laptop1');
+  const r = await playOnFakes([[{ host: srv, role: serverRole }], [{ host: lap, role: clientRole, vars: { smarthost: 'mailserver' } }]]);
+  assert.ok(r.stats.get('mailserver')!.failed >= 1);
+  assert.ok(r.stats.get('laptop1')!.failed >= 1);
+  const why = r.lines.find((l) => l.host === 'laptop1' && l.status === 'failed')!;
+  assert.match(why.error!, /mailserver failed after laptop1 read from it/);
+});
