@@ -85,8 +85,9 @@ export function svgChart(spec: ChartSpec): string {
   const height = TITLE_H + PANEL_H + legendRows * LEGEND_ROW + 10;
 
   const xMaxData = all.length ? Math.max(...all.map((p) => p.x)) : 1;
-  const xStep = niceStep(xMaxData, 6);
-  const xMax = Math.ceil(xMaxData / xStep) * xStep || xStep;
+  // room right of the last point, so that it never sits on the frame
+  const xStep = niceStep(xMaxData * 1.05, 6);
+  const xMax = Math.ceil((xMaxData * 1.05) / xStep) * xStep || xStep;
   const yLoData = all.length ? Math.min(...all.map((p) => p.y)) : 1;
   const yHiData = all.length ? Math.max(...all.map((p) => p.y)) : 10;
   const yTicks = logTicks(yLoData, yHiData);

@@ -340,28 +340,34 @@ function figures(): Figure[] {
   return f;
 }
 
-/** How each figure grows with the hosts: its median per host count, then smallest → largest count as a factor and per added host. */
+/**
+ * How each figure grows with the hosts: its median per host count, then from the smallest to the
+ * largest count that has it, as a factor and per added host.
+ */
 export function growthTable(file: SamplesFile): string {
   const runs = runsByHosts(file);
   if (runs.length < 2) return '';
-  const a = runs[0];
-  const b = runs[runs.length - 1];
+  const lo = runs[0];
+  const hi = runs[runs.length - 1];
   const L: string[] = [];
-  L.push(`| figure | ${runs.map((r) => `${1 + r.laptops} hosts`).join(' | ')} | ${1 + b.laptops} / ${1 + a.laptops} | per added host |`);
+  L.push(`| figure | ${runs.map((r) => `${1 + r.laptops} hosts`).join(' | ')} | ${1 + hi.laptops} / ${1 + lo.laptops} hosts | per added host |`);
   L.push(`|---|${runs.map(() => '---|').join('')}---|---|`);
   for (const f of figures()) {
     const vals = runs.map((r) => f.value(r));
-    if (vals.every((v) => v === undefined)) continue;
+    const have = runs.filter((_, i) => vals[i] !== undefined);
+    if (!have.length) continue;
     const show = (v: number | undefined) => (v === undefined ? '—' : f.unit === 'ms' ? `${sec(v)} s` : mb(v));
-    const va = f.value(a);
-    const vb = f.value(b);
-    const grow = va !== undefined && vb !== undefined && va > 0 ? `${(vb / va).toFixed(2)}×` : '—';
-    const per =
-      va !== undefined && vb !== undefined
-        ? f.unit === 'ms'
-          ? `${((vb - va) / (b.laptops - a.laptops)).toFixed(0)} ms`
-          : `${((vb - va) / (b.laptops - a.laptops)).toFixed(0)} kB`
-        : '—';
+    let grow = '—';
+    let per = '—';
+    if (have.length >= 2) {
+      const a = have[0];
+      const b = have[have.length - 1];
+      const va = f.value(a)!;
+      const vb = f.value(b)!;
+      const span = a === lo && b === hi ? '' : ` (${1 + a.laptops} → ${1 + b.laptops} hosts)`;
+      grow = va > 0 ? `${(vb / va).toFixed(2)}×${span}` : '—';
+      per = `${((vb - va) / (b.laptops - a.laptops)).toFixed(0)} ${f.unit === 'ms' ? 'ms' : 'kB'}`;
+    }
     L.push(`| ${f.label} | ${vals.map(show).join(' | ')} | ${grow} | ${per} |`);
   }
   return L.join('\n');

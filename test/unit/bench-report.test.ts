@@ -5,7 +5,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import YAML from 'yaml';
 import { logTicks, niceStep, svgChart } from '../../bench/chart.js';
-import { buildReport, chartSvg, emptySamples, mergeRun, parseSamples, targets, type HostRun, type Kind, type Sample, type Tool } from '../../bench/report.js';
+import { buildReport, chartSvg, emptySamples, growthTable, mergeRun, parseSamples, targets, type HostRun, type Kind, type Sample, type Tool } from '../../bench/report.js';
 import { benchInventory } from '../../bench/inventory.js';
 
 // A strict well-formedness check of the small XML subset an SVG writer emits (elements, attributes,
@@ -220,10 +220,24 @@ test('targets: met and not met from the figures of 20 and 100 laptops; not measu
   assert.match(rep.text, /!\[Wall time against hosts\]\(bench\/chart\.svg\)/);
   assert.match(rep.text, /### 1 server \+ 20 laptops[\s\S]*### 1 server \+ 100 laptops/);
   // the growth table: one column per host count, then the factor from 21 to 101 hosts
-  assert.match(rep.text, /\| figure \| 21 hosts \| 101 hosts \| 101 \/ 21 \| per added host \|/);
+  assert.match(rep.text, /\| figure \| 21 hosts \| 101 hosts \| 101 \/ 21 hosts \| per added host \|/);
   assert.match(rep.text, /\| ours \(npm run deploy\): first deploy \+ pair \| 5\.\d\d s \| 12\.\d\d s \| 2\.40× \| \d+ ms \|/);
   assert.match(rep.text, /\| peak RSS, ours \(max\) \| 68 MB \| 160 MB \| 2\.34× \|/);
   assert.match(rep.text, /One Debian reload[^\n]*: 2\.00 s \(1\.99–2\.01, 3 times\)/);
+});
+
+test('growthTable: a figure missing at the largest count grows up to the largest count that has it', () => {
+  const oursOnly = (r: HostRun): HostRun => ({ ...r, samples: r.samples.filter((s) => s.tool === 'ours') });
+  let f = mergeRun(emptySamples(), hostRun(20, fast, 1200));
+  assert.equal(growthTable(f), '', 'one host count: no growth to show');
+  f = mergeRun(mergeRun(f, hostRun(50, fast, 1500)), oursOnly(hostRun(100, fast, 2000)));
+  const rows = growthTable(f).split('\n');
+  assert.equal(rows[0], '| figure | 21 hosts | 51 hosts | 101 hosts | 101 / 21 hosts | per added host |');
+  const row = (label: string) => rows.find((r) => r.startsWith(`| ${label} |`))!;
+  assert.match(row('ours (npm run deploy): no-change re-run'), /^\| [^|]+ \| 1\.4\d s \| 1\.4\d s \| 1\.4\d s \| 1\.00× \| 0 ms \|$/);
+  assert.match(row('ansible-playbook, warm masters: no-change re-run'), /\| — \| 1\.00× \(21 → 51 hosts\) \| 0 ms \|$/);
+  // the floor grows 1200 → 2000 ms over 80 laptops: 10 ms per added host
+  assert.match(row('floor via npm'), /\| 1\.67× \| 10 ms \|$/);
 });
 
 test('chartSvg: one point per host count for each tool and the floor, hosts = 1 + laptops', () => {
