@@ -43,12 +43,12 @@ export function escapeXml(s: string): string {
 
 const num = (v: number) => (Math.round(v * 10) / 10).toString();
 
-/** A step of 1, 2, 2.5 or 5 × 10^k giving at most `most` intervals over [0, max]. */
+/** A step of 1, 2, 2.5 or 5 × 10^k (no 2.5 below 25: whole hosts) giving at most `most` intervals over [0, max]. */
 export function niceStep(max: number, most = 6): number {
   if (!(max > 0)) return 1;
   const raw = max / most;
   const p = 10 ** Math.floor(Math.log10(raw));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= raw) return m * p;
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= raw && !(m === 2.5 && p < 10)) return m * p;
   return 10 * p;
 }
 

@@ -275,12 +275,31 @@ async function runAnsible(kind: Kind, warmDir?: string, verbose = false): Promis
   }
 }
 
+/** The running ControlPersist masters of dir: socket name → master pid (`ssh -O check`). */
+function masters(dir: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const s of readdirSync(dir)) {
+    const r = spawnSync('ssh', ['-o', `ControlPath=${join(dir, s)}`, '-O', 'check', 'x'], { encoding: 'utf8' });
+    const pid = /pid=(\d+)/.exec(r.stderr + r.stdout)?.[1];
+    if (r.status === 0 && pid) m.set(s, pid);
+  }
+  return m;
+}
+
 /** Open a master to every host (untimed): `ansible all -m raw -a true` over the round's ControlPath dir. */
-async function warmUp(dir: string): Promise<void> {
+async function warmUp(dir: string): Promise<Map<string, string>> {
   const r = await timed('ansible', ['all', '-i', INVENTORY, '-f', String(FORKS), '-m', 'ansible.builtin.raw', '-a', 'true'], ansibleEnv(dir, true));
   if (r.code !== 0) throw new Error(`the warm-up (ansible all -m raw) failed (exit ${r.code}):\n${r.stdout.split('\n').slice(-20).join('\n')}\n${r.stderr}`);
-  const masters = readdirSync(dir).length;
-  if (masters !== HOSTS.length) throw new Error(`the warm-up left ${masters} ControlPersist masters, not ${HOSTS.length}`);
+  const m = masters(dir);
+  if (m.size !== HOSTS.length) throw new Error(`the warm-up left ${m.size} running ControlPersist masters, not ${HOSTS.length}`);
+  return m;
+}
+
+/** After a warm run: the same masters (same sockets, same pids), none new, none restarted. */
+function checkStillWarm(dir: string, before: Map<string, string>, kind: Kind): void {
+  const now = masters(dir);
+  const same = now.size === before.size && [...before].every(([s, pid]) => now.get(s) === pid);
+  if (!same) throw new Error(`ansible-playbook (${kind}, warm): the ControlPersist masters changed during the run (${before.size} before, ${now.size} after, not all the same): not a warm run`);
 }
 
 async function checkRelay(tool: Tool, after: string): Promise<void> {
@@ -334,7 +353,7 @@ async function round(tool: Tool, n: number): Promise<void> {
     writeBenchInventory();
     const warmDir = tool === 'ansible-warm' ? mkdtempSync(join(tmpdir(), 'bench-ansible-warm-')) : undefined;
     try {
-      if (warmDir) await warmUp(warmDir);
+      const warmMasters = warmDir ? await warmUp(warmDir) : undefined;
       const seq: { kind: Kind; timed: boolean }[] = [
         { kind: 'first', timed: RUN_KINDS.includes('first') },
         ...(RUN_KINDS.includes('nochange') ? [{ kind: 'nochange' as Kind, timed: true }, { kind: 'nochange' as Kind, timed: true }] : []),
@@ -342,6 +361,7 @@ async function round(tool: Tool, n: number): Promise<void> {
       ];
       for (const { kind, timed: isTimed } of seq) {
         const r = tool === 'ours' ? await runOurs(kind) : await runAnsible(kind, warmDir);
+        if (warmDir) checkStillWarm(warmDir, warmMasters!, kind);
         if (isTimed) {
           const f = await floorPair();
           thisRun.samples.push({ tool, kind, round: n, ms: r.ms, floorNpmMs: f.npm, floorNodeMs: f.node, rssKb: r.rssKb, roundTrips: r.roundTrips } satisfies Sample);

@@ -144,6 +144,8 @@ test('niceStep and logTicks', () => {
   assert.equal(niceStep(101), 20);
   assert.equal(niceStep(21), 5);
   assert.equal(niceStep(4), 1);
+  assert.equal(niceStep(13.65), 5, 'no step of 2.5 hosts');
+  assert.equal(niceStep(130), 25);
   assert.deepEqual(logTicks(1.2, 45), [1, 2, 5, 10, 20, 50]);
   assert.deepEqual(logTicks(0.8, 3), [0.5, 1, 2, 5]);
   assert.deepEqual(logTicks(2, 2), [1, 2, 5]);
