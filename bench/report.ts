@@ -269,13 +269,22 @@ const KIND_LABEL: Record<Kind, (n: number | string) => string> = {
   regen: (n) => `re-pair of ${n} after --regenerate-certs`,
 };
 
+/** "ours 5, ansible-playbook cold 3": the rounds each tool has samples of (with --append they may differ). */
+export function roundsPerTool(run: HostRun): string {
+  const short: Record<Tool, string> = { ours: 'ours', 'ansible-cold': 'Ansible cold', 'ansible-warm': 'Ansible warm' };
+  return TOOLS.map((t) => [t, new Set(run.samples.filter((s) => s.tool === t).map((s) => s.round)).size] as const)
+    .filter(([, n]) => n)
+    .map(([t, n]) => `${short[t]} ${n}`)
+    .join(', ') || 'none';
+}
+
 function hostCountSection(run: HostRun): string {
   const n = run.laptops;
   const L: string[] = [];
   const has = (tool: Tool) => run.samples.some((s) => s.tool === tool);
   L.push(`### 1 server + ${n} laptops`);
   L.push('');
-  L.push(`${run.started ? `Measured ${run.started.slice(0, 16).replace('T', ' ')} UTC` : 'Date not recorded'}, ${run.rounds} round(s) per tool, forks ${run.forks}. ${run.machine}.` +
+  L.push(`${run.started ? `Measured ${run.started.slice(0, 16).replace('T', ' ')} UTC` : 'Date not recorded'}, rounds: ${roundsPerTool(run)}, forks ${run.forks}. ${run.machine}.` +
     (Object.keys(run.versions).length ? ` ${Object.entries(run.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.` : ''));
   L.push('');
   L.push('| run | ours (npm run deploy) | Ansible, cold masters | Ansible, warm masters | floor via npm | cold / ours | warm / ours | ours / floor (npm) | ours / floor (bare node) |');

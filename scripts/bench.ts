@@ -117,6 +117,10 @@ function readSamples(): SamplesFile {
   }
 }
 const previous = readSamples(); // read (and checked) before anything is measured
+const earlier = previous.runs[String(LAPTOPS)];
+if (flags.append && !flags['report-only'] && earlier && earlier.forks !== FORKS) {
+  fail(`--append: the samples of ${LAPTOPS} laptops in ${flags.samples} were taken with --forks ${earlier.forks}, not ${FORKS}`);
+}
 if (flags['report-only'] && !Object.keys(previous.runs).length) fail(`--report-only: no samples in ${flags.samples}`);
 if (!flags['report-only'] && process.getuid?.() !== 0) fail('the bench needs root (the lab)');
 setLabLog((s) => process.stderr.write(s + '\n'));

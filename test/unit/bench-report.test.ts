@@ -5,7 +5,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import YAML from 'yaml';
 import { logTicks, niceStep, svgChart } from '../../bench/chart.js';
-import { buildReport, chartSvg, emptySamples, growthTable, mergeRun, parseSamples, targets, type HostRun, type Kind, type Sample, type Tool } from '../../bench/report.js';
+import { buildReport, chartSvg, emptySamples, growthTable, mergeRun, roundsPerTool, parseSamples, targets, type HostRun, type Kind, type Sample, type Tool } from '../../bench/report.js';
 import { benchInventory } from '../../bench/inventory.js';
 
 // A strict well-formedness check of the small XML subset an SVG writer emits (elements, attributes,
@@ -187,6 +187,11 @@ test('samples: the older bench file reads as one run of 20 with cold Ansible; ru
   assert.equal(appended.runs['20'].rounds, 6);
   assert.deepEqual([...new Set(appended.runs['20'].samples.map((s) => s.round))], [1, 2, 3, 4, 5, 6]);
   assert.equal(appended.runs['20'].reloadMs.length, 6);
+  assert.equal(roundsPerTool(appended.runs['20']), 'ours 6, Ansible cold 6, Ansible warm 6');
+  // another tool's rounds appended (e.g. Ansible only): each tool counts its own
+  const oursOnly = { ...r20, samples: r20.samples.filter((s) => s.tool === 'ours') };
+  const ansibleOnly = { ...r20, samples: r20.samples.filter((s) => s.tool !== 'ours').filter((s) => s.round < 3) };
+  assert.equal(roundsPerTool(mergeRun(mergeRun(emptySamples(), oursOnly), ansibleOnly, true).runs['20']), 'ours 3, Ansible cold 2, Ansible warm 2');
   // round trip through JSON (the file) keeps everything
   assert.deepEqual(parseSamples(JSON.stringify(appended)), JSON.parse(JSON.stringify(appended)));
   assert.equal(r20.samples.length, 36, 'merging does not touch its inputs');
