@@ -1,67 +1,137 @@
-// npm run bench -- [--runs N] [--out FILE] [--no-ansible]
+// npm run bench -- [--hosts N] [--runs N] [--tools LIST] [--kinds LIST] [--no-ansible] [--forks N]
+//                  [--samples FILE] [--append] [--report-only] [--out FILE] [--chart FILE]
 //
-// Speed at fleet size, on the lab with 1 server + 20 laptops, measured side by side with
-// ansible-playbook and with the floor (bench/floor.mjs: bare ssh2, one command per host):
+// Speed at fleet size, on the lab with 1 server + N laptops (default 20, up to 230), measured side by
+// side with ansible-playbook (cold and warm ControlPersist masters) and with the floor
+// (bench/floor.mjs: bare ssh2, one command per host):
 //   1. the first `deploy` on fresh hosts (server role, and every laptop paired),
 //   2. the no-change re-run (twice per round),
 //   3. `deploy --regenerate-certs` (new certificates, every laptop paired again).
 // Each tool gets its own fresh lab per round (a reset: its edits never meet the other's), and each
 // timed run is followed by a floor run on the same lab, so the machine's drift cancels out of the
 // ratios. After the runs that change something, laptop1 must relay through the server (real mail).
-// Each round holds the lab's lock (flock /run/lock/str-lab-use.lock) and releases it after.
-// Writes the table to BENCHMARKS.md with the date, the machine and the commands to reproduce.
+// Each round holds the lab's lock (flock /run/lock/str-lab-use[-N].lock) and releases it after.
+// The samples of every host count go into one file (--samples), and BENCHMARKS.md and its chart are
+// written from all of them (bench/report.ts), so runs with different --hosts add up to one report.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { labUp, labReset, labPaths, setLabLog } from '../lab/lab.js';
 import { ensureRootfs } from '../lab/rootfs.js';
-import { sendTestMail } from '../lab/mail.js';
-import { repoRoot } from '../lab/config.js';
+import { sendTestMail, sshRun } from '../lab/mail.js';
+import { labInstance, repoRoot } from '../lab/config.js';
 import { ANSIBLE_CACHE_DIR, ansibleVersion, ensureAnsible, ensurePythonRootfs } from '../bench/setup.js';
+import { benchInventory } from '../bench/inventory.js';
+import {
+  KINDS, TOOLS, buildReport, chartSvg, emptySamples, mergeRun, parseSamples,
+  type HostRun, type Kind, type Sample, type SamplesFile, type Tool,
+} from '../bench/report.js';
 
-const HOSTS = ['mailserver', ...Array.from({ length: 20 }, (_, i) => `laptop${i + 1}`)];
-const LOCK = '/run/lock/str-lab-use.lock';
+const MAX_LAPTOPS = 230;
 const root = repoRoot();
+const INSTANCE = labInstance();
+const LOCK = `/run/lock/str-lab-use${INSTANCE ? `-${INSTANCE}` : ''}.lock`;
+const DEFAULT_SAMPLES = 'bench/results-latest.json';
+const DEFAULT_OUT = 'BENCHMARKS.md';
 
-type Tool = 'ours' | 'ansible';
-type Kind = 'first' | 'nochange' | 'regen';
-interface Sample {
-  tool: Tool;
-  kind: Kind;
-  round: number;
-  ms: number;
-  floorNpmMs: number;
-  floorNodeMs: number;
-  rssKb?: number;
-  roundTrips?: Record<string, number>;
+const USAGE = `usage: npm run bench -- [options]
+  --hosts N          laptops besides the server (default 20, at most ${MAX_LAPTOPS})
+  --runs N           rounds per tool (default 5)
+  --tools LIST       ours,ansible-cold,ansible-warm (default all three)
+  --no-ansible       the same as --tools ours
+  --kinds LIST       first,nochange,regen (default all; a first deploy always runs, untimed when left out)
+  --forks N          hosts at once, for ours (--forks) and Ansible (-f) alike (default 10, both tools' default)
+  --samples FILE     the samples of every host count (default ${DEFAULT_SAMPLES}); this run's replace
+                     those of its host count, the others are kept
+  --append           add this run's rounds to the samples of its host count instead of replacing them
+  --report-only      measure nothing: write the report and the chart from the samples file
+  --out FILE         the report (default ${DEFAULT_OUT})
+  --chart FILE       the SVG chart (default bench/chart.svg with the default --out, else --out's name with .svg)
+Exit codes: 0 every measured target met, 3 a target not met (the report is written all the same), 1 an error.`;
+
+function fail(msg: string): never {
+  process.stderr.write(`error: ${msg}\n`);
+  process.exit(1);
 }
 
-const { values: flags } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '5' },
-    out: { type: 'string', default: 'BENCHMARKS.md' },
-    'no-ansible': { type: 'boolean' },
-    samples: { type: 'string', default: join(tmpdir(), 'bench-samples.json') },
-    'report-only': { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  },
-});
+let flags: ReturnType<typeof parse>;
+function parse() {
+  return parseArgs({
+    options: {
+      hosts: { type: 'string', default: '20' },
+      runs: { type: 'string', default: '5' },
+      tools: { type: 'string' },
+      'no-ansible': { type: 'boolean' },
+      kinds: { type: 'string' },
+      forks: { type: 'string', default: '10' },
+      out: { type: 'string', default: DEFAULT_OUT },
+      chart: { type: 'string' },
+      samples: { type: 'string', default: DEFAULT_SAMPLES },
+      append: { type: 'boolean' },
+      'report-only': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }).values;
+}
+try {
+  flags = parse();
+} catch (e) {
+  fail(`${(e as Error).message.split('\n')[0]} (npm run bench -- --help)`);
+}
 if (flags.help) {
-  process.stdout.write('usage: npm run bench -- [--runs N (default 5)] [--out FILE (default BENCHMARKS.md)] [--no-ansible] [--samples FILE] [--report-only]\n');
+  process.stdout.write(USAGE + '\n');
   process.exit(0);
 }
-const RUNS = Number(flags.runs);
-if (!Number.isInteger(RUNS) || RUNS < 1) {
-  process.stderr.write(`error: --runs wants a whole number ≥ 1, got '${flags.runs}'\n`);
-  process.exit(1);
+const wholeNumber = (v: string, name: string, min: number, max = Infinity): number => {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < min || n > max) fail(`--${name} wants a whole number from ${min}${max < Infinity ? ` to ${max}` : ''}, got '${v}'`);
+  return n;
+};
+const list = <T extends string>(v: string | undefined, name: string, all: readonly T[]): T[] => {
+  if (v === undefined) return [...all];
+  const xs = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = xs.filter((x) => !all.includes(x as T));
+  if (bad.length || !xs.length) fail(`--${name}: '${bad.join(',') || v}' is not one of ${all.join(', ')}`);
+  return all.filter((x) => xs.includes(x));
+};
+const LAPTOPS = wholeNumber(flags.hosts!, 'hosts', 1, MAX_LAPTOPS);
+const RUNS = wholeNumber(flags.runs!, 'runs', 1);
+const FORKS = wholeNumber(flags.forks!, 'forks', 1);
+if (flags['no-ansible'] && flags.tools !== undefined) fail('--no-ansible and --tools: give one of them');
+const RUN_TOOLS: Tool[] = flags['no-ansible'] ? ['ours'] : list(flags.tools, 'tools', TOOLS);
+const RUN_KINDS: Kind[] = list(flags.kinds, 'kinds', KINDS);
+const HOSTS = ['mailserver', ...Array.from({ length: LAPTOPS }, (_, i) => `laptop${i + 1}`)];
+const samplesPath = resolve(root, flags.samples!);
+const outPath = resolve(root, flags.out!);
+const chartPath = resolve(root, flags.chart ?? (flags.out === DEFAULT_OUT ? 'bench/chart.svg' : flags.out!.replace(/\.md$/i, '') + '.svg'));
+if (chartPath === outPath) fail(`--chart and --out are the same file (${flags.out})`);
+
+function readSamples(): SamplesFile {
+  if (!existsSync(samplesPath)) return emptySamples();
+  try {
+    return parseSamples(readFileSync(samplesPath, 'utf8'), flags.samples);
+  } catch (e) {
+    fail((e as Error).message);
+  }
 }
-if (process.getuid?.() !== 0) {
-  process.stderr.write('error: the bench needs root (the lab)\n');
-  process.exit(1);
+const previous = readSamples(); // read (and checked) before anything is measured
+const earlier = previous.runs[String(LAPTOPS)];
+if (flags.append && !flags['report-only'] && earlier && earlier.forks !== FORKS) {
+  fail(`--append: the samples of ${LAPTOPS} laptops in ${flags.samples} were taken with --forks ${earlier.forks}, not ${FORKS}`);
 }
+if (flags['report-only'] && !Object.keys(previous.runs).length) fail(`--report-only: no samples in ${flags.samples}`);
+if (!flags['report-only'] && process.getuid?.() !== 0) fail('the bench needs root (the lab)');
 setLabLog((s) => process.stderr.write(s + '\n'));
+
+/** Write a file through a temporary one beside it, renamed over it. */
+function writeAtomic(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
 
 // ------------------------------------------------------------------ running things
 
@@ -107,12 +177,19 @@ async function withLabLock<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-const LAB_ARGS = ['-i', labPaths.inventory, '--known-hosts', labPaths.knownHosts];
+// the hosts of this run only (the lab's own inventory lists every running host)
+const INVENTORY = join(labPaths.dir, 'bench-inventory.yml');
+function writeBenchInventory(): void {
+  writeAtomic(INVENTORY, benchInventory(readFileSync(labPaths.inventory, 'utf8'), HOSTS));
+}
+const LAB_ARGS = ['-i', INVENTORY, '--known-hosts', labPaths.knownHosts];
 
 async function floorPair(): Promise<{ npm: number; node: number }> {
   const viaNpm = await timed('npm', ['run', '-s', 'bench:floor', '--', ...LAB_ARGS]);
   const bare = await timed(process.execPath, ['bench/floor.mjs', ...LAB_ARGS]);
   for (const r of [viaNpm, bare]) if (r.code !== 0) throw new Error(`floor failed: ${r.stdout}${r.stderr}`);
+  const want = `floor: ${HOSTS.length}/${HOSTS.length} hosts`;
+  if (!viaNpm.stdout.includes(want) || !bare.stdout.includes(want)) throw new Error(`the floor did not read ${HOSTS.length} hosts: ${viaNpm.stdout}${bare.stdout}`);
   return { npm: viaNpm.ms, node: bare.ms };
 }
 
@@ -124,13 +201,21 @@ function oursRecap(out: string): Record<string, { changed: number; failed: numbe
   return r;
 }
 
+/** The recap must name exactly the hosts of this run. */
+function checkHosts(tool: string, kind: Kind, names: string[], r: Ran): void {
+  const got = [...names].sort();
+  const want = [...HOSTS].sort();
+  if (got.length !== want.length || got.some((h, i) => h !== want[i])) {
+    throw new Error(`${tool} (${kind}): the recap names ${got.length} hosts, not the run's ${want.length} (exit ${r.code}):\n${r.stdout.split('\n').slice(-30).join('\n')}\n${r.stderr}`);
+  }
+}
+
 async function runOurs(kind: Kind): Promise<Ran & { roundTrips: Record<string, number> }> {
-  const args = ['run', '-s', 'deploy', '--', ...LAB_ARGS, '-v', ...(kind === 'regen' ? ['--regenerate-certs'] : [])];
+  const args = ['run', '-s', 'deploy', '--', ...LAB_ARGS, '-v', '--forks', String(FORKS), ...(kind === 'regen' ? ['--regenerate-certs'] : [])];
   const r = await timed('npm', args, {}, true);
   const recap = oursRecap(r.stdout);
-  if (r.code !== 0 || Object.keys(recap).length !== HOSTS.length) {
-    throw new Error(`npm run deploy (${kind}) failed (exit ${r.code}):\n${r.stdout.split('\n').slice(-30).join('\n')}\n${r.stderr}`);
-  }
+  if (r.code !== 0) throw new Error(`npm run deploy (${kind}) failed (exit ${r.code}):\n${r.stdout.split('\n').slice(-30).join('\n')}\n${r.stderr}`);
+  checkHosts('npm run deploy', kind, Object.keys(recap), r);
   if (kind === 'nochange') {
     const changed = Object.entries(recap).filter(([, s]) => s.changed);
     if (changed.length) throw new Error(`the no-change deploy changed something on ${changed.map(([h]) => h).join(', ')}`);
@@ -146,16 +231,37 @@ function ansibleRecap(out: string): Record<string, { changed: number; failed: nu
   return r;
 }
 
-/** ansible-playbook with a fresh ControlPath directory (no master left from an earlier run), masters stopped after. */
-async function runAnsible(kind: Kind, verbose = false): Promise<Ran & { roundTrips?: Record<string, number> }> {
-  const cp = mkdtempSync(join(tmpdir(), 'bench-ansible-cp-'));
+/** Stop every ControlPersist master whose socket is in dir. */
+function stopMasters(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const s of readdirSync(dir)) spawnSync('ssh', ['-o', `ControlPath=${join(dir, s)}`, '-O', 'exit', 'x'], { stdio: 'ignore' });
+}
+
+/**
+ * Ansible's environment. Cold: no ControlPath dir given here (runAnsible makes a fresh one per run).
+ * Warm: the round's dir, and ControlPersist long enough to outlast the round (the masters are stopped
+ * at its end), so no master times out between two runs however slow a run is.
+ */
+function ansibleEnv(controlDir: string, warm: boolean): Record<string, string> {
+  return {
+    ANSIBLE_CONFIG: join(root, 'bench/ansible/ansible.cfg'),
+    ANSIBLE_SSH_CONTROL_PATH_DIR: controlDir,
+    ANSIBLE_NOCOLOR: '1',
+    ...(warm ? { ANSIBLE_SSH_ARGS: '-o ControlMaster=auto -o ControlPersist=3600s' } : {}),
+  };
+}
+
+/** ansible-playbook. Cold (no warmDir): a fresh ControlPath directory, masters stopped after. Warm: the round's. */
+async function runAnsible(kind: Kind, warmDir?: string, verbose = false): Promise<Ran & { roundTrips?: Record<string, number> }> {
+  const cp = warmDir ?? mkdtempSync(join(tmpdir(), 'bench-ansible-cp-'));
   try {
-    const args = ['-i', labPaths.inventory, 'bench/ansible/site.yml', ...(kind === 'regen' ? ['-e', 'regenerate_certs=true'] : []), ...(verbose ? ['-vvv'] : [])];
-    const r = await timed('ansible-playbook', args, { ANSIBLE_CONFIG: join(root, 'bench/ansible/ansible.cfg'), ANSIBLE_SSH_CONTROL_PATH_DIR: cp, ANSIBLE_NOCOLOR: '1' }, true);
+    const args = ['-i', INVENTORY, '-f', String(FORKS), 'bench/ansible/site.yml', ...(kind === 'regen' ? ['-e', 'regenerate_certs=true'] : []), ...(verbose ? ['-vvv'] : [])];
+    const r = await timed('ansible-playbook', args, ansibleEnv(cp, !!warmDir), true);
     const recap = ansibleRecap(r.stdout);
-    if (r.code !== 0 || Object.keys(recap).length !== HOSTS.length || Object.values(recap).some((s) => s.failed || s.unreachable)) {
+    if (r.code !== 0 || Object.values(recap).some((s) => s.failed || s.unreachable)) {
       throw new Error(`ansible-playbook (${kind}) failed (exit ${r.code}):\n${r.stdout.split('\n').slice(-40).join('\n')}\n${r.stderr}`);
     }
+    checkHosts('ansible-playbook', kind, Object.keys(recap), r);
     if (kind === 'nochange' && Object.values(recap).some((s) => s.changed)) throw new Error('the no-change ansible-playbook run changed something');
     let roundTrips: Record<string, number> | undefined;
     if (verbose) {
@@ -166,9 +272,38 @@ async function runAnsible(kind: Kind, verbose = false): Promise<Ran & { roundTri
     }
     return { ...r, roundTrips };
   } finally {
-    for (const s of readdirSync(cp)) spawnSync('ssh', ['-o', `ControlPath=${join(cp, s)}`, '-O', 'exit', 'x'], { stdio: 'ignore' });
-    rmSync(cp, { recursive: true, force: true });
+    if (!warmDir) {
+      stopMasters(cp);
+      rmSync(cp, { recursive: true, force: true });
+    }
   }
+}
+
+/** The running ControlPersist masters of dir: socket name → master pid (`ssh -O check`). */
+function masters(dir: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const s of readdirSync(dir)) {
+    const r = spawnSync('ssh', ['-o', `ControlPath=${join(dir, s)}`, '-O', 'check', 'x'], { encoding: 'utf8' });
+    const pid = /pid=(\d+)/.exec(r.stderr + r.stdout)?.[1];
+    if (r.status === 0 && pid) m.set(s, pid);
+  }
+  return m;
+}
+
+/** Open a master to every host (untimed): `ansible all -m raw -a true` over the round's ControlPath dir. */
+async function warmUp(dir: string): Promise<Map<string, string>> {
+  const r = await timed('ansible', ['all', '-i', INVENTORY, '-f', String(FORKS), '-m', 'ansible.builtin.raw', '-a', 'true'], ansibleEnv(dir, true));
+  if (r.code !== 0) throw new Error(`the warm-up (ansible all -m raw) failed (exit ${r.code}):\n${r.stdout.split('\n').slice(-20).join('\n')}\n${r.stderr}`);
+  const m = masters(dir);
+  if (m.size !== HOSTS.length) throw new Error(`the warm-up left ${m.size} running ControlPersist masters, not ${HOSTS.length}`);
+  return m;
+}
+
+/** After a warm run: the same masters (same sockets, same pids), none new, none restarted. */
+function checkStillWarm(dir: string, before: Map<string, string>, kind: Kind): void {
+  const now = masters(dir);
+  const same = now.size === before.size && [...before].every(([s, pid]) => now.get(s) === pid);
+  if (!same) throw new Error(`ansible-playbook (${kind}, warm): the ControlPersist masters changed during the run (${before.size} before, ${now.size} after, not all the same): not a warm run`);
 }
 
 async function checkRelay(tool: Tool, after: string): Promise<void> {
@@ -177,190 +312,128 @@ async function checkRelay(tool: Tool, after: string): Promise<void> {
   process.stderr.write(`bench: ${tool} ${after}: laptop1 relays (verify=${r.verify})\n`);
 }
 
+/** One Debian reload on the server, `times` times, timed on the host (ms each): what a change to sendmail.mc costs at least. */
+async function timeReloads(times: number): Promise<number[]> {
+  const r = await sshRun(
+    'mailserver',
+    `for i in $(seq ${times}); do s=$(date +%s%N); /etc/init.d/sendmail reload >/dev/null 2>&1 || exit 1; e=$(date +%s%N); echo $(( (e - s) / 1000 )); done`,
+  );
+  const us = r.stdout.trim().split('\n').filter(Boolean).map(Number);
+  if (r.code !== 0 || us.length !== times || us.some((v) => !Number.isFinite(v))) throw new Error(`timing /etc/init.d/sendmail reload failed (exit ${r.code}): ${r.stdout}${r.stderr}`);
+  return us.map((v) => v / 1000);
+}
+
 // ------------------------------------------------------------------ one round of one tool
 
-const samples: Sample[] = [];
-let ansibleTrips: Record<string, number> | undefined;
+const cpu = cpus();
+const thisRun: HostRun = {
+  laptops: LAPTOPS,
+  started: new Date().toISOString(),
+  rounds: 0,
+  forks: FORKS,
+  machine: `Machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory`,
+  versions: {},
+  samples: [],
+  reloadMs: [],
+};
+
+function saveSamples(): void {
+  // every sample so far, so that the report can be made again (--report-only) if anything fails later
+  writeAtomic(samplesPath, JSON.stringify(mergeRun(previous, thisRun, flags.append), null, 1) + '\n');
+}
 
 async function round(tool: Tool, n: number): Promise<void> {
   await withLabLock(async () => {
     await labUp(HOSTS);
     // a fresh lab for this tool: Ansible's on the rootfs with python3 (see bench/setup.ts)
     const saved = process.env.LAB_CACHE_DIR;
-    if (tool === 'ansible') process.env.LAB_CACHE_DIR = ANSIBLE_CACHE_DIR;
+    if (tool !== 'ours') process.env.LAB_CACHE_DIR = ANSIBLE_CACHE_DIR;
     try {
       await labReset(HOSTS);
     } finally {
       if (saved === undefined) delete process.env.LAB_CACHE_DIR;
       else process.env.LAB_CACHE_DIR = saved;
     }
-    const kinds: Kind[] = ['first', 'nochange', 'nochange', 'regen'];
-    for (const kind of kinds) {
-      const r = tool === 'ours' ? await runOurs(kind) : await runAnsible(kind);
-      const f = await floorPair();
-      samples.push({ tool, kind, round: n, ms: r.ms, floorNpmMs: f.npm, floorNodeMs: f.node, rssKb: r.rssKb, roundTrips: 'roundTrips' in r ? r.roundTrips : undefined });
-      process.stderr.write(`bench: round ${n} ${tool} ${kind}: ${(r.ms / 1000).toFixed(2)} s (floor ${(f.npm / 1000).toFixed(2)} s via npm, ${(f.node / 1000).toFixed(2)} s bare)\n`);
-      if (kind !== 'nochange') await checkRelay(tool, kind === 'first' ? 'first deploy' : 're-pair');
+    writeBenchInventory();
+    const warmDir = tool === 'ansible-warm' ? mkdtempSync(join(tmpdir(), 'bench-ansible-warm-')) : undefined;
+    try {
+      const warmMasters = warmDir ? await warmUp(warmDir) : undefined;
+      const seq: { kind: Kind; timed: boolean }[] = [
+        { kind: 'first', timed: RUN_KINDS.includes('first') },
+        ...(RUN_KINDS.includes('nochange') ? [{ kind: 'nochange' as Kind, timed: true }, { kind: 'nochange' as Kind, timed: true }] : []),
+        ...(RUN_KINDS.includes('regen') ? [{ kind: 'regen' as Kind, timed: true }] : []),
+      ];
+      for (const { kind, timed: isTimed } of seq) {
+        const r = tool === 'ours' ? await runOurs(kind) : await runAnsible(kind, warmDir);
+        if (warmDir) checkStillWarm(warmDir, warmMasters!, kind);
+        if (isTimed) {
+          const f = await floorPair();
+          thisRun.samples.push({ tool, kind, round: n, ms: r.ms, floorNpmMs: f.npm, floorNodeMs: f.node, rssKb: r.rssKb, roundTrips: r.roundTrips } satisfies Sample);
+          process.stderr.write(`bench: 1+${LAPTOPS} round ${n} ${tool} ${kind}: ${(r.ms / 1000).toFixed(2)} s (floor ${(f.npm / 1000).toFixed(2)} s via npm, ${(f.node / 1000).toFixed(2)} s bare)\n`);
+        } else {
+          process.stderr.write(`bench: 1+${LAPTOPS} round ${n} ${tool} ${kind} (not timed): ${(r.ms / 1000).toFixed(2)} s\n`);
+        }
+        if (kind !== 'nochange') await checkRelay(tool, kind === 'first' ? 'first deploy' : 're-pair');
+      }
+      if (tool !== 'ours' && !thisRun.ansibleTrips) thisRun.ansibleTrips = (await runAnsible('nochange', warmDir, true)).roundTrips;
+      if (tool === 'ours') {
+        const ms = await timeReloads(3);
+        thisRun.reloadMs.push(...ms);
+        process.stderr.write(`bench: /etc/init.d/sendmail reload: ${ms.map((m) => (m / 1000).toFixed(2)).join(', ')} s\n`);
+      }
+    } finally {
+      if (warmDir) {
+        stopMasters(warmDir);
+        rmSync(warmDir, { recursive: true, force: true });
+      }
     }
-    if (tool === 'ansible' && !ansibleTrips) ansibleTrips = (await runAnsible('nochange', true)).roundTrips;
   });
-  // every sample so far, so that the table can be made again (--report-only) if anything fails later
-  writeFileSync(flags.samples!, JSON.stringify({ samples, ansibleTrips }, null, 1));
-}
-
-// ------------------------------------------------------------------ figures
-
-function stats(xs: number[]): { median: number; min: number; max: number; n: number } {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return { median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, min: s[0], max: s[s.length - 1], n: s.length };
-}
-const sec = (ms: number) => (ms / 1000).toFixed(2);
-const fmt = (x: { median: number; min: number; max: number }) => `${sec(x.median)} s (${sec(x.min)}–${sec(x.max)})`;
-
-function report(versions: Record<string, string>, started: Date): { text: string; ok: boolean } {
-  const sel = (tool: Tool, kind: Kind) => samples.filter((s) => s.tool === tool && s.kind === kind);
-  const kindsLabel: Record<Kind, string> = {
-    first: 'first deploy + pair of 20 (fresh hosts)',
-    nochange: 'no-change re-run',
-    regen: 're-pair of 20 after --regenerate-certs',
-  };
-  const lines: string[] = [];
-  lines.push('| run | ours (npm run deploy) | ansible-playbook | floor via npm | Ansible / ours | ours / floor (npm) | ours / floor (bare node) |');
-  lines.push('|---|---|---|---|---|---|---|');
-  const ratios: Record<Kind, { ansibleOurs?: number; oursFloor: number; oursFloorNode: number }> = {} as never;
-  for (const kind of ['first', 'nochange', 'regen'] as Kind[]) {
-    const o = sel('ours', kind);
-    const a = sel('ansible', kind);
-    const oursFloor = stats(o.map((s) => s.ms / s.floorNpmMs)).median;
-    const oursFloorNode = stats(o.map((s) => s.ms / s.floorNodeMs)).median;
-    // each tool's time over its paired floor, then the ratio of those: the machine's drift cancels
-    const ansibleOurs = a.length ? stats(a.map((s) => s.ms / s.floorNpmMs)).median / oursFloor : undefined;
-    ratios[kind] = { ansibleOurs, oursFloor, oursFloorNode };
-    const floor = stats([...o, ...a].map((s) => s.floorNpmMs));
-    lines.push(
-      `| ${kindsLabel[kind]} | ${fmt(stats(o.map((s) => s.ms)))} | ${a.length ? fmt(stats(a.map((s) => s.ms))) : '—'} | ${fmt(floor)} | ` +
-        `${ansibleOurs ? ansibleOurs.toFixed(1) + '×' : '—'} | ${oursFloor.toFixed(2)}× | ${oursFloorNode.toFixed(2)}× |`,
-    );
-  }
-  const floorNode = stats(samples.map((s) => s.floorNodeMs));
-  const floorNpm = stats(samples.map((s) => s.floorNpmMs));
-  const trips = (kind: Kind) => {
-    const all = sel('ours', kind).flatMap((s) => Object.entries(s.roundTrips ?? {}));
-    const max = (h: (n: string) => boolean) => Math.max(...all.filter(([n]) => h(n)).map(([, v]) => v));
-    return `server ${max((n) => n === 'mailserver')}, laptops ≤ ${max((n) => n !== 'mailserver')}`;
-  };
-  const ansTrips = ansibleTrips ? Object.entries(ansibleTrips) : [];
-  const serverAddr = ansTrips.find(([a]) => a.endsWith('.10'));
-  const laptopMax = Math.max(...ansTrips.filter(([a]) => !a.endsWith('.10')).map(([, v]) => v));
-  const rss = stats(samples.filter((s) => s.tool === 'ours' && s.rssKb).map((s) => s.rssKb!));
-  const nochangeTripsMax = Math.max(...sel('ours', 'nochange').flatMap((s) => Object.values(s.roundTrips ?? {})));
-  const firstAnsible = ratios.first.ansibleOurs;
-  const targets = [
-    ['no-change deploy ≥ 15× faster than ansible-playbook', ratios.nochange.ansibleOurs, (v: number) => v >= 15, (v: number) => `${v.toFixed(1)}×`],
-    ['no-change deploy ≤ 1.5× the floor (npm and Node start-up included)', ratios.nochange.oursFloor, (v: number) => v <= 1.5, (v: number) => `${v.toFixed(2)}×`],
-    ['first deploy + pair ≥ 3× faster than ansible-playbook', firstAnsible, (v: number) => v >= 3, (v: number) => `${v.toFixed(1)}×`],
-    ['≤ 2 round trips per host on a no-change run', nochangeTripsMax, (v: number) => v <= 2, (v: number) => `${v}`],
-    ['peak RSS < 200 MB', rss.max / 1024, (v: number) => v < 200, (v: number) => `${v.toFixed(0)} MB`],
-  ] as const;
-  let ok = true;
-  const targetLines = targets.map(([what, v, pass, show]) => {
-    if (v === undefined || Number.isNaN(v)) return `- ${what}: not measured`;
-    const met = pass(v as number);
-    ok &&= met;
-    return `- ${what}: **${met ? 'met' : 'NOT met'}** (${show(v as number)})`;
-  });
-  const cpu = cpus();
-  const text = `# Benchmarks
-
-Measured by \`npm run bench\` on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${RUNS} rounds per tool.
-
-Machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory; the lab's 21 hosts
-(1 server + 20 laptops, Debian 12 in namespaces) run on the same cores. ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')}.
-
-Median (min–max) wall-clock time from start to exit, ${RUNS} samples per cell (${RUNS * 2} for the no-change runs).
-Ratios are medians of each run's time over its paired floor run (same lab, right after), so the
-machine's drift cancels: Ansible / ours = (Ansible / its floor) ÷ (ours / its floor).
-
-${lines.join('\n')}
-
-Floor alone (\`bench/floor.mjs\`: bare Node + ssh2, one connection per host, all at once, one command
-reading sendmail.mc, access, starttls.m4, the certificate and the mtimes of sendmail.cf and access.db):
-${fmt(floorNode)} with \`node\`, ${fmt(floorNpm)} through \`npm run\`.
-
-Remote round trips per host (beyond the connection), ours (\`-v\` recap, max over the runs):
-first deploy: ${trips('first')}; no-change: ${trips('nochange')}; re-pair: ${trips('regen')}.
-ansible-playbook, no-change run (ssh invocations over the ControlPersist master, from \`-vvv\`):
-${ansTrips.length ? `server ${serverAddr?.[1] ?? '?'}, laptops ≤ ${laptopMax}` : 'not measured'}.
-
-Peak RSS of \`npm run deploy\` on the 21 hosts (GNU time: the largest process of npm's tree, i.e. the
-tool's node process): median ${(rss.median / 1024).toFixed(0)} MB, max ${(rss.max / 1024).toFixed(0)} MB.
-
-## Targets (issue 8)
-
-${targetLines.join('\n')}
-
-## How it runs
-
-- Ours: \`npm run deploy -- -i .lab/inventory.yml --known-hosts .lab/known_hosts -v\` (\`--regenerate-certs\` for
-  the re-pair), through npm, as an admin runs it; dist/ already built (the launcher only stats the sources).
-- Ansible: \`ANSIBLE_CONFIG=bench/ansible/ansible.cfg ansible-playbook -i .lab/inventory.yml bench/ansible/site.yml\`
-  (\`-e regenerate_certs=true\` for the re-pair); pipelining on, ControlPersist 60 s, forks 10, no fact
-  gathering. Each run starts without a ControlPersist master (a fresh ControlPath directory; the masters
-  are stopped after the run), as a re-run some minutes later would. Ansible needs Python on the hosts:
-  its lab runs on a copy of the lab's rootfs with python3 added (bench/setup.ts); the tool's lab has none.
-- Each round: lab lock taken, the 21 hosts reset to the lab's starting state (each tool its own fresh
-  lab), then first deploy, no-change ×2, re-pair, each followed by the floor (through npm and bare);
-  after the first deploy and the re-pair, laptop1 sends a real mail that the server must relay
-  (TLS client certificate, CERTISSUER access entry). Rounds of the two tools alternate.
-
-## Reproduce
-
-\`\`\`sh
-npm ci
-npm run bench                 # about 15 minutes; installs ansible-core with apt when missing
-npm run bench -- --runs 3     # fewer rounds
-npm run bench:floor -- -i .lab/inventory.yml --known-hosts .lab/known_hosts   # the floor alone
-\`\`\`
-`;
-  return { text, ok };
 }
 
 // ------------------------------------------------------------------ main
 
-const started = new Date();
-const versions: Record<string, string> = {
-  node: process.version,
-  npm: spawnSync('npm', ['-v'], { encoding: 'utf8' }).stdout.trim(),
-};
-if (flags['report-only']) {
-  const saved = JSON.parse(readFileSync(flags.samples!, 'utf8')) as { samples: Sample[]; ansibleTrips?: Record<string, number> };
-  samples.push(...saved.samples);
-  ansibleTrips = saved.ansibleTrips;
-  if (!flags['no-ansible']) versions['ansible'] = ansibleVersion().replace(/^ansible-playbook /, '');
-} else {
-  if (!flags['no-ansible']) {
-    await withLabLock(async () => {
-      // apt first: while the lab is up the mirror may be out of reach (see bench/setup.ts)
-      await ensureRootfs();
+let file: SamplesFile = previous;
+if (!flags['report-only']) {
+  const ansible = RUN_TOOLS.some((t) => t !== 'ours');
+  thisRun.versions = {
+    node: process.version,
+    npm: spawnSync('npm', ['-v'], { encoding: 'utf8' }).stdout.trim(),
+    commit: (() => {
+      const head = spawnSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+      const dirty = spawnSync('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).stdout.trim();
+      return head ? head + (dirty ? ' (with uncommitted changes)' : '') : 'unknown';
+    })(),
+  };
+  await withLabLock(async () => {
+    // apt first: while the lab is up the mirror may be out of reach (see bench/setup.ts)
+    await ensureRootfs();
+    if (ansible) {
       await ensureAnsible();
       await ensurePythonRootfs();
-      await labUp(HOSTS);
-    });
-    versions['ansible'] = ansibleVersion().replace(/^ansible-playbook /, '');
-  }
+    }
+    await labUp(HOSTS);
+  });
+  if (ansible) thisRun.versions.ansible = ansibleVersion().replace(/^ansible-playbook /, '');
+  process.stderr.write(`bench: 1 + ${LAPTOPS} hosts, ${RUNS} round(s) of ${RUN_TOOLS.join(', ')}, runs: ${RUN_KINDS.join(', ')}, forks ${FORKS}\n`);
   for (let n = 1; n <= RUNS; n++) {
-    await round('ours', n);
-    if (!flags['no-ansible']) await round('ansible', n);
+    for (const tool of RUN_TOOLS) {
+      await round(tool, n);
+      thisRun.rounds = n;
+      saveSamples();
+    }
   }
-  // leave the 21 hosts running, back in the lab's starting state on the lab's own rootfs
+  // leave the hosts running, back in the lab's starting state on the lab's own rootfs
   await withLabLock(async () => {
     await labUp(HOSTS);
     await labReset(HOSTS);
   });
+  file = mergeRun(previous, thisRun, flags.append);
 }
-const { text, ok } = report(versions, started);
-writeFileSync(resolve(root, flags.out!), text);
+const chartRef = relative(dirname(outPath), chartPath).split('\\').join('/');
+const { text, ok } = buildReport(file, { chartRef, now: new Date() });
+writeAtomic(chartPath, chartSvg(file));
+writeAtomic(outPath, text);
 process.stdout.write(text);
-process.stdout.write(`\nwritten to ${flags.out}\n`);
+const shown = (p: string) => (p.startsWith(root + '/') ? relative(root, p) : p);
+process.stdout.write(`\nwritten to ${shown(outPath)} and ${shown(chartPath)}; samples in ${shown(samplesPath)}\n`);
 process.exit(ok ? 0 : 3);
