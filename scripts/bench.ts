@@ -13,6 +13,7 @@
 // Each round holds the lab's lock (flock /run/lock/str-lab-use[-N].lock) and releases it after.
 // The samples of every host count go into one file (--samples), and BENCHMARKS.md and its chart are
 // written from all of them (bench/report.ts), so runs with different --hosts add up to one report.
+import { DEFAULT_FORKS } from './cli.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
@@ -42,7 +43,7 @@ const USAGE = `usage: npm run bench -- [options]
   --tools LIST       ours,ansible-cold,ansible-warm (default all three)
   --no-ansible       the same as --tools ours
   --kinds LIST       first,nochange,regen (default all; a first deploy always runs, untimed when left out)
-  --forks N          hosts at once, for ours (--forks) and Ansible (-f) alike (default 10, both tools' default)
+  --forks N          hosts at once, for ours (--forks) and Ansible (-f) alike (default 50, ours' default)
   --samples FILE     the samples of every host count (default ${DEFAULT_SAMPLES}); this run's replace
                      those of its host count, the others are kept
   --append           add this run's rounds to the samples of its host count instead of replacing them
@@ -65,7 +66,7 @@ function parse() {
       tools: { type: 'string' },
       'no-ansible': { type: 'boolean' },
       kinds: { type: 'string' },
-      forks: { type: 'string', default: '10' },
+      forks: { type: 'string', default: String(DEFAULT_FORKS) },
       out: { type: 'string', default: DEFAULT_OUT },
       chart: { type: 'string' },
       samples: { type: 'string', default: DEFAULT_SAMPLES },
