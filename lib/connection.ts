@@ -180,6 +180,36 @@ function proxyCommandSocket(ep: Endpoint): { sock: Duplex; exited: () => string 
   return { sock, exited: () => ended, kill: () => child.kill('SIGTERM') };
 }
 
+/**
+ * After authentication OpenSSH's sshd announces all its host keys (hostkeys-00@openssh.com, for
+ * UpdateHostKeys), and ssh2 always asks it to prove each one: the server signs with every key (an
+ * RSA-3072 signature among them) and ssh2 verifies every proof, ~6 ms of this process's time per
+ * host, for keys this tool never records (known_hosts is the admin's). ssh2 has no option to
+ * decline, so its handler for that one message is wrapped to ignore it, as OpenSSH's own client does
+ * with UpdateHostKeys=no. The connection's host key is checked during key exchange, as before. The
+ * handler table is ssh2's own (Protocol._handlers, read at each message): when a version of ssh2 no
+ * longer has it, nothing is changed (test/unit/ssh-hostkeys.test.ts checks the installed one has).
+ */
+export function skipHostKeysProof(client: ssh2.Client): boolean {
+  const c = client as unknown as { _protocol?: { _handlers?: Record<string, unknown> } };
+  const wrap = () => {
+    const handlers = c._protocol?._handlers;
+    const orig = handlers?.GLOBAL_REQUEST;
+    if (!handlers || typeof orig !== 'function') return false;
+    handlers.GLOBAL_REQUEST = (p: { requestFailure(): void }, name: string, wantReply: boolean, data: unknown) => {
+      if (name === 'hostkeys-00@openssh.com') {
+        if (wantReply) p.requestFailure();
+        return;
+      }
+      return (orig as (...a: unknown[]) => unknown)(p, name, wantReply, data);
+    };
+    return true;
+  };
+  // the Protocol object exists once the socket is up: at the end of the first key exchange
+  client.once('handshake', wrap);
+  return true;
+}
+
 /** Open one SSH session to an endpoint (over `sock` when given: a channel of the previous jump host). */
 async function dial(ep: Endpoint, opts: ConnectOptions, sock: Duplex | undefined, role: string): Promise<{ ssh: NodeSSH; cleanup: () => void }> {
   const keys = await loadKeys(ep, opts);
@@ -205,7 +235,7 @@ async function dial(ep: Endpoint, opts: ConnectOptions, sock: Duplex | undefined
     proxy?.kill();
   };
   try {
-    await ssh.connect({
+    const connecting = ssh.connect({
       ...(sock ? { sock } : { host: ep.host, port: ep.port }),
       host: ep.host,
       port: ep.port,
@@ -237,6 +267,8 @@ async function dial(ep: Endpoint, opts: ConnectOptions, sock: Duplex | undefined
         return false;
       },
     } as Parameters<NodeSSH['connect']>[0]);
+    if (ssh.connection) skipHostKeysProof(ssh.connection);
+    await connecting;
   } catch (e) {
     cleanup();
     if (hostKeyProblem) throw hostKeyProblem;

@@ -25,8 +25,10 @@ export function shellScript(name: string): string {
 export function readScript(files: ReadSpec[], probes: Record<string, string> = {}): string {
   let s = '';
   if (files.length || Object.keys(probes).length) s += shellScript('read.sh');
-  if (files.length) {
-    files.forEach((f, i) => (s += `r ${shq(f.path)} ${i} ${f.digestOnly ? 'd' : 'c'}\n`));
+  // one call for the files whose content is wanted, one for the digests (lib/sh/read.sh: rb, rd)
+  for (const digest of [false, true]) {
+    const group = files.map((f, i) => ({ f, i })).filter(({ f }) => !!f.digestOnly === digest);
+    if (group.length) s += `${digest ? 'rd' : 'rb'} '${group.map((g) => g.i).join(' ')}' ${group.map((g) => shq(g.f.path)).join(' ')}\n`;
   }
   const names = Object.keys(probes);
   if (names.length) {
@@ -49,8 +51,23 @@ export function parseReadOutput(out: string, files: ReadSpec[], probes: Record<s
   const probeNames = Object.keys(probes);
   const gotProbes: Record<string, RunResult> = {};
   let nonce = ''; // the script's frame mark for probe output, printed before any probe runs
+  const batched: RemoteFile[] = []; // files whose content comes in the next @BLOB, in order
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
+    if (line.startsWith('@BLOB ')) {
+      const blob = Buffer.from(line.slice(6), 'base64');
+      let at = 0;
+      for (const rf of batched) {
+        const end = at + (rf.size ?? 0);
+        if (end > blob.length) throw new Error(`cannot read ${rf.path}: the host sent less than its size`);
+        rf.content = blob.subarray(at, end);
+        rf.sha256 = createHash('sha256').update(rf.content).digest('hex');
+        at = end;
+      }
+      if (at !== blob.length) throw new Error(`cannot read ${batched.map((b) => b.path).join(', ')}: the host sent more than their sizes`);
+      batched.length = 0;
+      continue;
+    }
     if (line.startsWith('@F ')) {
       const [, idxS, exists, mode, owner, group, mtime, size] = line.split(' ');
       const idx = Number(idxS);
@@ -72,7 +89,9 @@ export function parseReadOutput(out: string, files: ReadSpec[], probes: Record<s
         size: Number(size),
         secret: spec.secret || spec.digestOnly,
       };
-      if (spec.digestOnly) {
+      if (body === '@B' && !spec.digestOnly) {
+        batched.push(rf);
+      } else if (spec.digestOnly) {
         const digest = body.trim().slice(0, 64);
         if (!/^[0-9a-f]{64}$/.test(digest)) throw new Error(`cannot read ${spec.path}: no digest`);
         rf.sha256 = digest;
@@ -101,7 +120,7 @@ export function parseReadOutput(out: string, files: ReadSpec[], probes: Record<s
   }
   const result: RemoteFile[] = files.map((f, i) => {
     const r = got.get(i);
-    if (!r) throw new Error(`no answer for ${f.path}: the host's shell output was cut short`);
+    if (!r || (r.exists && !f.digestOnly && !r.content)) throw new Error(`no answer for ${f.path}: the host's shell output was cut short`);
     return r;
   });
   for (const n of probeNames) if (!gotProbes[n]) throw new Error(`no answer for probe ${n}`);

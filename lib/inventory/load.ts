@@ -69,7 +69,8 @@ export function parseInventoryText(text: string, file: string, data: InventoryDa
   const ext = extname(file).toLowerCase();
   const yaml = YAML_EXTENSIONS.includes(ext) || (ext === '' && looksLikeYamlMapping(text));
   if (yaml) {
-    if (looksLikeYamlMapping(text) && /^plugin\s*:/m.test(text)) {
+    // the cheap test first: parsing the YAML twice costs as much as reading it
+    if (/^plugin\s*:/m.test(text) && looksLikeYamlMapping(text)) {
       throw new InventoryError(file, (text.slice(0, text.search(/^plugin\s*:/m)).match(/\n/g)?.length ?? 0) + 1,
         'an inventory plugin configuration (plugin: ...): dynamic inventories are not read; use a YAML or INI inventory');
     }

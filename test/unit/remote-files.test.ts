@@ -63,6 +63,61 @@ test('readScript + parseReadOutput: content, digest-only, missing files and prob
   }
 });
 
+test('readScript batches a host\'s files: one @BLOB for every content, split by size; odd names, empty and binary files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'str-read-'));
+  try {
+    const bin = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    writeFileSync(join(dir, "it's a file"), 'first\n');
+    writeFileSync(join(dir, 'empty'), '');
+    writeFileSync(join(dir, 'bin'), bin);
+    writeFileSync(join(dir, 'k1'), 'one');
+    writeFileSync(join(dir, 'k2'), 'two');
+    const files = [
+      { path: join(dir, "it's a file") },
+      { path: join(dir, 'k1'), digestOnly: true },
+      { path: join(dir, 'missing') },
+      { path: join(dir, 'empty') },
+      { path: join(dir, 'k2'), digestOnly: true },
+      { path: join(dir, 'bin') },
+    ];
+    const r = sh(readScript(files));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.match(/^@BLOB /gm)?.length, 1, r.stdout);
+    const got = parseReadOutput(r.stdout, files);
+    assert.equal(got.files[0].content!.toString('utf8'), 'first\n');
+    assert.equal(got.files[2].exists, false);
+    assert.equal(got.files[3].content!.length, 0);
+    assert.ok(got.files[5].content!.equals(bin));
+    for (const [i, body] of [[1, 'one'], [4, 'two']] as const) {
+      assert.equal(got.files[i].sha256, execFileSync('sha256sum', [files[i].path], { encoding: 'utf8' }).slice(0, 64));
+      assert.ok(!r.stdout.includes(Buffer.from(body).toString('base64')));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('readScript: a path that is not a plain file makes that call go file by file, and it is named', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'str-read-'));
+  try {
+    writeFileSync(join(dir, 'ok'), 'fine');
+    const files = [{ path: join(dir, 'ok') }, { path: dir }];
+    const r = sh(readScript(files));
+    assert.ok(!/^@BLOB /m.test(r.stdout), r.stdout);
+    assert.throws(() => parseReadOutput(r.stdout, files), new RegExp(`cannot read ${dir}`));
+    const one = [{ path: join(dir, 'ok') }];
+    assert.equal(parseReadOutput(sh(readScript(one)).stdout, one).files[0].content!.toString('utf8'), 'fine');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('parseReadOutput refuses a batch whose length does not match the sizes', () => {
+  const files = [{ path: '/a' }];
+  assert.throws(() => parseReadOutput('@F 0 1 644 root root 1 5\n@B\n@BLOB ' + Buffer.from('abc').toString('base64') + '\n', files), /less than its size/);
+  assert.throws(() => parseReadOutput('@F 0 1 644 root root 1 2\n@B\n@BLOB ' + Buffer.from('abc').toString('base64') + '\n', files), /more than their sizes/);
+});
+
 test('parseReadOutput refuses a cut-short answer', () => {
   const files = [{ path: '/a' }, { path: '/b' }];
   assert.throws(() => parseReadOutput('@F 0 0\n\n', files), /no answer for \/b/);
