@@ -27,8 +27,8 @@ export interface HostConnection {
   close(): void;
 }
 
-export async function runHost(
-  plan: HostPlan,
+export async function runHost<O>(
+  plan: HostPlan<O>,
   conn: HostConnection,
   st: HostStats,
   opts: PlayOptions,
@@ -60,7 +60,7 @@ export async function runHost(
     opts.reporter.taskResult(r);
   };
 
-  const makeHandle = (ctx: TaskCtx): HostHandle => {
+  const makeHandle = (ctx: TaskCtx): HostHandle<O> => {
     const files = async (specs: Array<string | ReadSpec>) => {
       const want = specs.map(normSpec);
       const missing = want.filter((s) => !cacheHas(cache, s));
@@ -84,10 +84,10 @@ export async function runHost(
       ctx.lastCommand = line;
       return conn.spawn(line, displayLine(line));
     });
-    const handle: HostHandle = {
+    const handle: HostHandle<O> = {
       name: host,
       vars: plan.vars,
-      options: opts.options,
+      options: plan.options,
       checkMode: opts.check,
       $,
       read$,
@@ -213,7 +213,7 @@ export async function runHost(
     return handle;
   };
 
-  const steps: Array<{ name: string; run: (h: HostHandle) => Promise<void>; handler?: boolean }> = [
+  const steps: Array<{ name: string; run: (h: HostHandle<O>) => Promise<void>; handler?: boolean }> = [
     ...plan.role.tasks,
     ...plan.role.handlers.map((h) => ({ name: h.name, run: h.run, handler: true })),
   ];

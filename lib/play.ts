@@ -11,12 +11,19 @@ import type { RemoteFile, Role, RunResult, TaskResult } from './types.js';
 
 export type { HostConnection } from './host-session.js';
 
-export interface HostPlan {
+/** A host, its role and that role's options (h.options), typed together where the plan is made. */
+export interface HostPlan<O = unknown> {
   name: string;
-  role: Role;
+  role: Role<O>;
+  options: O;
   vars: Record<string, unknown>;
   target: Target;
 }
+
+/** A plan of any role: one play runs plans of several roles, each typed (role and options together)
+ *  where it was made; the engine only hands a plan's options to that plan's own tasks. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyHostPlan = HostPlan<any>;
 
 export interface Reporter {
   taskStart?(host: string, task: string): void;
@@ -35,8 +42,6 @@ export interface PlayOptions {
   lockPath: string;
   lockWaitSeconds: number;
   keepBackups: number;
-  /** flags the roles may read (h.options) */
-  options: Record<string, unknown>;
   connect: ConnectOptions;
   reporter: Reporter;
   signal?: AbortSignal;
@@ -70,7 +75,7 @@ type Prepared =
   | { kind: 'skipped' };
 
 /** Run phases in order; the hosts of one phase in parallel. */
-export async function runPlay(phases: HostPlan[][], opts: PlayOptions): Promise<PlayResult> {
+export async function runPlay(phases: AnyHostPlan[][], opts: PlayOptions): Promise<PlayResult> {
   const conns = new Map<string, Promise<HostConnection>>();
   const open = opts.open ?? ((t: Target, o: ConnectOptions) => Connection.open(t, o));
   const stats = new Map<string, HostStats>();
@@ -111,7 +116,7 @@ export async function runPlay(phases: HostPlan[][], opts: PlayOptions): Promise<
         const cache = new Map<string, RemoteFile>();
         peerCache.set(plan.name, cache); // peers of this host read the same snapshot
         try {
-          const g = plan.role.gather(plan.vars, opts.options);
+          const g = plan.role.gather(plan.vars, plan.options);
           const r = await conn.lockAndRead(opts.lockPath, opts.lockWaitSeconds, g.files, g.probes);
           r.files.forEach((f) => remember(f, cache, opts.addSecret));
           return { kind: 'ready', conn, cache, probes: r.probes };

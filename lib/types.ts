@@ -62,11 +62,13 @@ export interface PeerHandle {
   files(specs: Array<string | ReadSpec>): Promise<RemoteFile[]>;
 }
 
-export interface HostHandle {
+/** One host as a task sees it. `O`: the options of the host's role (each role declares its own
+ *  interface, e.g. roles/server.ts ServerOptions; the entry point gives them with the plan). */
+export interface HostHandle<O = unknown> {
   readonly name: string;
   readonly vars: Readonly<Record<string, unknown>>;
-  /** flags of this run (e.g. regenerateCerts), as the entry script set them */
-  readonly options: Readonly<Record<string, unknown>>;
+  /** the role's options for this run (--regenerate-certs, the laptops to pair…), as the entry point set them */
+  readonly options: Readonly<O>;
   readonly checkMode: boolean;
   /** probe results gathered at the start (name -> result) */
   probe(name: string): RunResult;
@@ -107,26 +109,28 @@ export interface HostHandle {
   facts(values: Record<string, unknown>): void;
 }
 
-export interface Task {
+// `run` is a function property, not a method, so that it is checked strictly: a task that reads
+// options (Task<{ regenerateCerts?: boolean }>) fits only a role whose options have them.
+export interface Task<O = unknown> {
   name: string;
-  run(h: HostHandle): Promise<void>;
+  run: (h: HostHandle<O>) => Promise<void>;
 }
 
-export interface Handler {
+export interface Handler<O = unknown> {
   name: string;
-  run(h: HostHandle): Promise<void>;
+  run: (h: HostHandle<O>) => Promise<void>;
 }
 
-export interface Role {
+export interface Role<O = unknown> {
   name: string;
   /** what to read in the first round trip (with the host lock) */
-  gather(vars: Readonly<Record<string, unknown>>, options: Readonly<Record<string, unknown>>): {
+  gather: (vars: Readonly<Record<string, unknown>>, options: Readonly<O>) => {
     files: ReadSpec[];
     probes: Record<string, string>;
   };
-  tasks: Task[];
+  tasks: Array<Task<O>>;
   /** in the order they run; each runs once at the end, when notified */
-  handlers: Handler[];
+  handlers: Array<Handler<O>>;
 }
 
 export interface TaskResult {

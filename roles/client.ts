@@ -15,7 +15,7 @@ import { ACCESS, CLIENT_CERT, COMMON_KEY, SENDMAIL_MC, SERVER_CERT } from './pat
 import { laptopRequiresVerifiedServer } from './tasks/server-trust.js';
 import { configurationIsCurrent, rebuild, reload, sendmailInstalled, sendmailProbes } from './tasks/sendmail.js';
 import { copyServerCertificate } from './tasks/certs.js';
-import { includeStarttls, smartHostTask } from './tasks/mc-tasks.js';
+import { includeStarttls, smartHostTask, type SmartHostOptions } from './tasks/mc-tasks.js';
 import { laptopServer } from './tasks/server-of.js';
 import { certInfo } from './text/dn.js';
 import { laptopTlsFilesServed, presented, serverUses } from './tasks/tls-files.js';
@@ -30,7 +30,10 @@ async function serverFqdn(h: HostHandle): Promise<string | undefined> {
   return /\/CN=([^/]+)/.exec(certInfo(cert.content!.toString('utf8')).subject)?.[1];
 }
 
-export const clientRole: Role = {
+/** What the entry points give the client role: setSmarthost (--set-smarthost). */
+export interface ClientOptions extends SmartHostOptions {}
+
+export const clientRole: Role<ClientOptions> = {
   name: 'client',
   gather: () => ({
     files: [

@@ -11,7 +11,7 @@ import {
 } from '../lib/inventory.js';
 import { defaultSources } from '../lib/inventory/load.js';
 import { parseKnownHosts, knownHostsLine } from '../lib/known-hosts.js';
-import { runPlay, type HostPlan, type PlayResult } from '../lib/play.js';
+import { runPlay, type AnyHostPlan, type HostPlan, type PlayResult } from '../lib/play.js';
 import { ConsoleReporter, jsonReport } from '../lib/report.js';
 import { Secrets } from '../lib/secrets.js';
 import type { Target } from '../lib/connection.js';
@@ -283,19 +283,24 @@ async function checkJumpHosts(targets: Target[]): Promise<void> {
   }
 }
 
-export function planFor(inv: Inventory, host: InventoryHost, role: Role): HostPlan {
+/** A host's plan: its role and that role's options (typed by the role: roles/server.ts ServerOptions…). */
+export function planFor<O>(inv: Inventory, host: InventoryHost, role: Role<O>, options: NoInfer<O>): HostPlan<O> {
+  return { name: host.name, role, options, ...peerOf(inv, host) };
+}
+
+/** What a host is to the run: its vars and how it is reached (a peer that is read, not changed, is only this). */
+export function peerOf(inv: Inventory, host: InventoryHost): { vars: Record<string, unknown>; target: Target } {
   // the one place that decides a laptop's server (serverOfLaptop); the roles read it as smarthost
   const vars: Record<string, unknown> = groupOf(inv, host) === 'laptop' ? { ...host.vars, smarthost: serverOfLaptop(inv, host) } : { ...host.vars };
-  return { name: host.name, role, vars, target: targetOf(inv, host) };
+  return { vars, target: targetOf(inv, host) };
 }
 
 export interface PlayRequest {
   command: string;
   flags: Flags;
   inventory: Inventory;
-  phases: HostPlan[][];
-  /** extra flags for the roles (h.options) */
-  options?: Record<string, unknown>;
+  /** each plan with its role's options (planFor) */
+  phases: AnyHostPlan[][];
   /** hosts not in the phases that roles may read as peers */
   peers?: Map<string, { vars: Record<string, unknown>; target: Target }>;
   /** hosts whose unreachability is not an error (the exit code ignores it) */
@@ -389,7 +394,6 @@ export async function play(req: PlayRequest): Promise<number> {
       lockPath: '/run/lock/sendmail-tls-relay.lock',
       lockWaitSeconds: intFlag(flags['lock-wait'], 'lock-wait', 60, 0),
       keepBackups: 5,
-      options: { regenerateCerts: !!flags['regenerate-certs'], setSmarthost: !!flags['set-smarthost'], ...req.options },
       connect: {
         knownHosts: kh.entries,
         knownHostsFile,

@@ -4,8 +4,8 @@
 //
 // Server: the laptop CA (key root:root 0600, never printed), the confCACERT bundle (its own
 // certificate + the CA), `CERTISSUER:<CA> SUBJECT` and one `CERTSUBJECT:<laptop> RELAY` per paired
-// laptop (the entry point hands the laptops to pair or unpair in h.options, so that the server's
-// lines are written in the server's own run).
+// laptop (the entry point hands the laptops to pair or unpair in the role's options, PairingOptions,
+// so that the server's lines are written in the server's own run).
 // Laptop: its own key (made on the laptop, never read by the tool), a certificate the tool signs
 // with the CA key (read from the server into memory only), a copy of the server's certificate to
 // verify the server, and defines after the include naming those files. The server's key must not
@@ -46,6 +46,7 @@ import {
   pairingsFor,
   serverCommonName,
   tlsMode,
+  type LaptopPairing,
 } from '../text/tls-mode.js';
 import { task } from '../../lib/role.js';
 
@@ -53,9 +54,13 @@ const CA_KEY_MODE = 0o600;
 const CERT_MODE = 0o644;
 const LAPTOP_KEY_MODE = 0o640;
 
-/** h.options keys the entry points set. */
-export const PAIR_OPTION = 'pairLaptops';
-export const UNPAIR_OPTION = 'unpairLaptops';
+/** The options the access-map task reads (the server role's, roles/server.ts ServerOptions): the
+ *  laptops whose lines this run writes or removes (each pairing names its server; the others' are
+ *  left alone). */
+export interface PairingOptions {
+  pair?: readonly LaptopPairing[];
+  unpair?: readonly LaptopPairing[];
+}
 
 /** The laptop-side files and the defines that name them (shared-key mode removes these defines). */
 export const LAPTOP_DEFINES: ReadonlyArray<[string, string]> = [
@@ -126,10 +131,10 @@ export const serverTrustsLaptopCa = task('the server trusts the laptop CA for cl
   await editSendmailMc(h, (mc) => ensureDefineAfterInclude(ensureStarttlsInclude(mc), 'confCACERT', RELAY_CA_BUNDLE));
 });
 
-export const accessForLaptops = task('the access map lets each paired laptop relay (per-laptop mode)', async (h) => {
+export const accessForLaptops = task<PairingOptions>('the access map lets each paired laptop relay (per-laptop mode)', async (h) => {
   const mode = tlsMode(h.vars, h.name);
-  const pair = pairingsFor(h.options, PAIR_OPTION, h.name);
-  const unpair = pairingsFor(h.options, UNPAIR_OPTION, h.name);
+  const pair = pairingsFor(h.options.pair, h.name);
+  const unpair = pairingsFor(h.options.unpair, h.name);
   if (mode !== 'per-laptop') {
     // shared-key mode: the per-laptop lines go
     await editAccess(h, (text) => {

@@ -21,7 +21,13 @@ export function updateTlsAction(certExists: boolean, keyExists: boolean, regener
   return certExists && keyExists ? 'none' : 'create';
 }
 
-export const certificatesExist = task('the certificates exist (update_tls)', async (h) => {
+/** The options this file's task reads (the server role's, roles/server.ts ServerOptions). */
+export interface CertificateOptions {
+  /** --regenerate-certs: run `update_tls new` (every laptop then needs pair again) */
+  regenerateCerts?: boolean;
+}
+
+export const certificatesExist = task<CertificateOptions>('the certificates exist (update_tls)', async (h) => {
   // a certificate set up by hand (sendmail.cf names another file): update_tls's files are not the
   // ones sendmail presents, so they are neither made nor regenerated; that certificate's end is
   // checked instead

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeHost, playOnFakes } from '../support/fake-host.js';
+import { FakeHost, on, playOnFakes } from '../support/fake-host.js';
 import { serverRole } from '../../roles/server.js';
 import { clientRole } from '../../roles/client.js';
 import { ACCESS, CLIENT_CERT, COMMON_KEY, SENDMAIL_MC, SERVER_CERT } from '../../roles/paths.js';
@@ -154,4 +154,26 @@ test('a failed make rolls back every file the run wrote on that host', async () 
   assert.equal(srv.text(SENDMAIL_MC), mc);
   assert.equal(srv.text(ACCESS), access);
   assert.ok(!srv.commands.includes('/etc/init.d/sendmail reload'));
+});
+
+test("typed role options: the server role writes the access lines of the laptops it is given, for this server only", async () => {
+  const srv = debianServer();
+  const pair = [
+    { name: 'laptop1', server: 'mailserver', cn: 'laptop1.example.org' },
+    { name: 'laptop9', server: 'otherserver', cn: 'laptop9.example.org' },
+  ];
+  const r = await playOnFakes([[on(srv, serverRole, { pair }, { tls_mode: 'per-laptop' })]]);
+  assert.equal(r.stats.get('mailserver')!.failed, 0, JSON.stringify(r.lines.filter((l) => l.status === 'failed')));
+  const access = srv.text(ACCESS)!;
+  assert.match(access, /^CERTSUBJECT:.*laptop1\.example\.org\s+RELAY$/m);
+  assert.doesNotMatch(access, /laptop9/);
+  // without the option, no laptop line is written
+  const bare = debianServer();
+  await playOnFakes([[on(bare, serverRole, {}, { tls_mode: 'per-laptop' })]]);
+  assert.doesNotMatch(bare.text(ACCESS)!, /^CERTSUBJECT:/m);
+  // a misspelt option does not compile (the build of the tests fails if this line ever does)
+  // @ts-expect-error: 'pairs' is not an option of the server role
+  on(srv, serverRole, { pairs: pair });
+  // @ts-expect-error: the client role has no regenerateCerts
+  on(srv, clientRole, { regenerateCerts: true });
 });
