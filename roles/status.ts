@@ -17,6 +17,9 @@ const sha = (f: { exists: boolean; sha256?: string }) => (f.exists ? f.sha256 : 
 
 export const STATUS_TASK = 'status';
 
+// the roles' face for scripts/status.ts: the table and the exit code from the verdicts
+export { renderStatus, statusExitCode, type HostStatus } from './text/status.js';
+
 export const serverStatusRole: Role = {
   name: 'server (status)',
   gather: () => ({ files: [{ path: SERVER_CERT }, { path: LAPTOP_CA_CERT }, { path: ACCESS }, { path: RELAY_CA_BUNDLE }], probes: { cfOptions: CF_OPTIONS_PROBE } }),

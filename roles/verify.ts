@@ -15,6 +15,9 @@ import { task } from '../lib/role.js';
 import { presented, serverUses } from './tasks/tls-files.js';
 
 export const DEFAULT_RCPT = 'someone@example.net';
+
+// the role's face for scripts/verify.ts: --rcpt is checked before any host is contacted
+export { checkMailAddress } from './text/smtp-probe.js';
 const SMTP_PORT = 25;
 
 /** The name the laptop reaches its server by: the server's `fqdn` var, else its certificate's CN. */

@@ -4,8 +4,7 @@
 // roles only read (and the run is in check mode besides).
 import { applyLimit, COMMON_HELP, GROUPS, groupOf, loadEnv, loadInventory, main, parseFlags, peerOf, planFor, play, serverOfLaptop } from './cli.js';
 import { resolveHostSelection, type InventoryHost } from '../lib/inventory.js';
-import { laptopStatusRole, serverStatusRole, STATUS_TASK } from '../roles/status.js';
-import { renderStatus, statusExitCode, type HostStatus } from '../roles/text/status.js';
+import { laptopStatusRole, renderStatus, serverStatusRole, statusExitCode, STATUS_TASK, type HostStatus } from '../roles/status.js';
 import { serverModes } from './pairing.js';
 
 const HELP = `usage: npm run status -- [--host NAME]... [--json] [options]

@@ -2,8 +2,7 @@
 // itself, without sending mail and without changing anything on any host.
 import { applyLimit, COMMON_HELP, GROUPS, loadEnv, loadInventory, main, parseFlags, peerOf, planFor, play, serverOfLaptop, UsageError } from './cli.js';
 import { resolveHostSelection } from '../lib/inventory.js';
-import { verifyRole, DEFAULT_RCPT } from '../roles/verify.js';
-import { checkMailAddress } from '../roles/text/smtp-probe.js';
+import { checkMailAddress, verifyRole, DEFAULT_RCPT } from '../roles/verify.js';
 import { laptopTrustVars } from './pairing.js';
 
 const HELP = `usage: npm run verify -- LAPTOP... | --all [--rcpt ADDRESS] [options]
