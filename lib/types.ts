@@ -55,6 +55,9 @@ export interface RunOptions {
   describe?: string;
 }
 
+/** What put() writes: a whole file (content), or (`from`) a peer's file copied through memory. */
+export type PutSpec = WriteSpec | (Omit<WriteSpec, 'content'> & { from: { peer: PeerHandle; path: string } });
+
 /** A read-only view of another host in the same run (e.g. a laptop's server). */
 export interface PeerHandle {
   readonly name: string;
@@ -78,8 +81,9 @@ export interface HostHandle<O = unknown> {
   /** operations (lib/ops): read, compute the change with a pure function, write only the
    *  difference, notify when changed; true when something changed (or would, in check mode) */
   edit(path: string, fn: (text: string, exists: boolean) => string | { text: string; warnings?: string[] }, o?: { notify?: string | string[]; /** for a file the edit creates */ mode?: number; owner?: string; group?: string }): Promise<boolean>;
-  /** a whole file, or (`from`) a peer's file copied through memory: its secret is read only to be written */
-  put(spec: WriteSpec | (Omit<WriteSpec, 'content'> & { from: { peer: PeerHandle; path: string } }), o?: { notify?: string | string[] }): Promise<boolean>;
+  /** whole files, or (`from`) a peer's file copied through memory (its secret read only to be
+   *  written): those that differ are written in one round trip, each atomically; notify once */
+  put(spec: PutSpec | readonly PutSpec[], o?: { notify?: string | string[] }): Promise<boolean>;
   attrs(path: string, want: { mode: number; owner: string; group: string }, o?: { notify?: string | string[] }): Promise<boolean>;
   absent(paths: string[], o?: { notify?: string | string[] }): Promise<boolean>;
   /** atomic writes (temp file + rename), owner/mode kept, dated backup; no-op in check mode */

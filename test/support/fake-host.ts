@@ -29,6 +29,8 @@ export class FakeHost implements HostConnection {
   readonly commands: string[] = [];
   /** paths in the order they were written */
   readonly written: string[] = [];
+  /** the paths of each write round trip */
+  readonly writes: string[][] = [];
   private backups = new Map<string, FakeFile>();
   private clock = 1_700_000_000;
 
@@ -81,6 +83,7 @@ export class FakeHost implements HostConnection {
   }
   async write(specs: WriteSpec[], existed: boolean[]) {
     this.roundTrips++;
+    this.writes.push(specs.map((s) => s.path));
     return specs.map((s, i) => {
       const old = this.files.get(s.path);
       let backup: string | undefined;

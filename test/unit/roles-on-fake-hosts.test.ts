@@ -110,6 +110,8 @@ test('client role: the laptop gets the server certificate and key with Debian mo
   assert.equal(lap.text(COMMON_KEY), SERVER_TLS.key);
   assert.equal(lap.files.get(COMMON_KEY)!.mode, 0o640);
   assert.equal(lap.files.get(COMMON_KEY)!.group, 'smmsp');
+  // the certificate twice and the key: one write round trip
+  assert.deepEqual(lap.writes[0], [CLIENT_CERT, SERVER_CERT, COMMON_KEY]);
   assert.ok(lap.commands.includes('/etc/init.d/sendmail reload'));
   assert.equal(statusOf(r.lines, 'laptop1', /own key and a certificate from the laptop CA/), 'skipped');
   // the laptop hands mail only to its server, verified: subject and issuer of the server's certificate pinned
