@@ -7,11 +7,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeHost, on, playOnFakes } from '../support/fake-host.js';
+// what m4 on Debian's sendmail.mc with starttls.m4 gives for the options sendmail's TLS uses
+import { DEBIAN_CF_OPTIONS, fixture } from '../support/fixtures.js';
 import { serverRole } from '../../roles/server.js';
 import { clientRole } from '../../roles/client.js';
 import { ACCESS, CLIENT_CERT, COMMON_KEY, SENDMAIL_MC, SERVER_CERT } from '../../roles/paths.js';
 
-const fixture = (n: string) => readFileSync(new URL(`../../../test/unit/fixtures/${n}`, import.meta.url), 'utf8');
 
 /** A certificate and key as Debian's update_tls makes them (self-signed, one shared key). */
 function debianCert(fqdn: string): { cert: string; key: string } {
@@ -26,17 +27,6 @@ function debianCert(fqdn: string): { cert: string; key: string } {
 }
 
 const INSTALLED = { installed: 'sendmail\nupdate_tls\nmake\nm4' };
-/** What m4 on Debian's sendmail.mc with starttls.m4 gives for the options sendmail's TLS uses. */
-const DEBIAN_CF_OPTIONS = [
-  'O DaemonPortOptions=Family=inet,  Name=MTA-v4, Port=smtp, Addr=0.0.0.0',
-  'O DaemonPortOptions=Family=inet,  Name=MSP-v4, Port=submission, M=Ea, Addr=127.0.0.1',
-  'O CACertPath=/etc/ssl/certs',
-  'O CACertFile=/etc/mail/tls/sendmail-server.crt',
-  'O ServerCertFile=/etc/mail/tls/sendmail-server.crt',
-  'O ServerKeyFile=/etc/mail/tls/sendmail-common.key',
-  'O ClientCertFile=/etc/mail/tls/sendmail-client.crt',
-  'O ClientKeyFile=/etc/mail/tls/sendmail-common.key',
-].join('\n');
 /** A Debian host's answers: m4 (read only, to learn the TLS files) prints Debian's options; the rest succeeds. */
 const debianRun = (_s: string, describe: string | undefined) =>
   describe?.includes('m4 2>/dev/null') ? { code: 0, stdout: DEBIAN_CF_OPTIONS + '\n', stderr: '' } : { code: 0, stdout: '', stderr: '' };
