@@ -10,6 +10,7 @@ import * as ops from './ops/index.js';
 import { ProcessOutput } from 'zx/core';
 import { cacheHas, normSpec, registerSecret, remember, sha256 } from './snapshot.js';
 import type { HostPlan, HostStats, PlayOptions } from './play.js';
+import type { Memo } from './run-store.js';
 import type { HostHandle, PeerHandle, ReadSpec, RemoteFile, RunOptions, RunResult, TaskResult, TaskStatus, WriteSpec } from './types.js';
 
 export class TaskError extends Error {}
@@ -36,6 +37,7 @@ export async function runHost<O>(
   peerHandle: (name: string) => PeerHandle,
   cache: Map<string, RemoteFile>,
   probes: Record<string, RunResult>,
+  memo: Memo,
 ): Promise<void> {
   const host = plan.name;
   const notified = new Set<string>();
@@ -209,6 +211,7 @@ export async function runHost<O>(
       facts(values) {
         ctx.facts = { ...ctx.facts, ...values };
       },
+      memo,
     };
     return handle;
   };

@@ -7,6 +7,7 @@ import { runHost, type HostConnection } from './host-session.js';
 import { peerReader } from './peers.js';
 import { remember } from './snapshot.js';
 import { limiter, pool } from './limit.js';
+import { runStore } from './run-store.js';
 import type { RemoteFile, Role, RunResult, TaskResult } from './types.js';
 
 export type { HostConnection } from './host-session.js';
@@ -97,6 +98,7 @@ export async function runPlay(phases: AnyHostPlan[][], opts: PlayOptions): Promi
   };
   const peerCache = new Map<string, Map<string, RemoteFile>>();
   const peerHandle = peerReader(targets, connect, broken, peerCache, opts.addSecret);
+  const memo = runStore(); // h.memo: this run's values, shared by its hosts
 
   // Every host's connection and first round trip (lock + snapshot) start at once, in phase order,
   // at most `forks` being set up at a time: the laptops connect and read while the server's tasks
@@ -152,7 +154,7 @@ export async function runPlay(phases: AnyHostPlan[][], opts: PlayOptions): Promi
             st.failed++;
             opts.reporter.taskResult(r);
           } else {
-            await runHost(plan, conn, st, opts, results, peerHandle, prep.cache, prep.probes);
+            await runHost(plan, conn, st, opts, results, peerHandle, prep.cache, prep.probes, memo);
           }
         } finally {
           st.roundTrips = conn.roundTrips;

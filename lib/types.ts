@@ -111,6 +111,9 @@ export interface HostHandle<O = unknown> {
   secret(value: string): void;
   /** structured results of the task (merged), in the task's result and the --json report */
   facts(values: Record<string, unknown>): void;
+  /** a value kept for the length of this run and shared by every host's tasks (lib/run-store.ts):
+   *  the first call under a key computes it, the others get the same; a failure is not kept */
+  memo<T>(key: string, compute: () => T | Promise<T>): Promise<T>;
 }
 
 // `run` is a function property, not a method, so that it is checked strictly: a task that reads

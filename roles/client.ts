@@ -25,7 +25,7 @@ import { LAPTOP_CLIENT_CERT, LAPTOP_CLIENT_KEY, RELAY_SERVER_CERT } from './pki/
 /** The server's host name as its certificate names it (CN), for the SMART_HOST check. */
 async function serverFqdn(h: HostHandle): Promise<string | undefined> {
   const server = h.peer(laptopServer(h));
-  const [cert] = await server.files([presented(await serverUses(server)).cert]);
+  const [cert] = await server.files([presented(await serverUses(h, server)).cert]);
   if (!cert.exists) return undefined;
   return /\/CN=([^/]+)/.exec(certInfo(cert.content!.toString('utf8')).subject)?.[1];
 }

@@ -25,7 +25,7 @@ async function serverFqdn(h: HostHandle, server: string): Promise<string> {
   const peer = h.peer(server);
   const v = peer.vars['fqdn'];
   if (typeof v === 'string' && v) return v;
-  const [cert] = await peer.files([presented(await serverUses(peer)).cert]);
+  const [cert] = await peer.files([presented(await serverUses(h, peer)).cert]);
   const cn = cert.exists && cert.content ? /\/CN=([^/]+)/.exec(certInfo(cert.content.toString('utf8')).subject)?.[1] : undefined;
   if (!cn) throw new Error(`cannot tell ${server}'s host name: set its fqdn var in the inventory (it has no ${SERVER_CERT} to read the CN from)`);
   return cn;

@@ -239,7 +239,7 @@ export const laptopOwnCertificate = task('the laptop has its own key and a certi
 export const laptopHasServerCertificate = task("the laptop holds a copy of the server's certificate to verify it (per-laptop mode)", async (h) => {
   const { server, mode } = serverOf(h);
   if (mode !== 'per-laptop') return h.skip(`shared-key mode (${server.name})`);
-  const SERVER_CERT = presented(await serverUses(server)).cert;
+  const SERVER_CERT = presented(await serverUses(h, server)).cert;
   const [scert] = await server.files([SERVER_CERT]);
   if (!scert.exists) throw new Error(`${server.name} has no ${SERVER_CERT}: deploy the server first`);
   await h.put({ path: RELAY_SERVER_CERT, content: scert.content!, mode: CERT_MODE, owner: 'root', group: 'smmsp' }, { notify: RELOAD });

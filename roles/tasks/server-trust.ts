@@ -59,7 +59,7 @@ export const laptopRequiresVerifiedServer = task('the laptop hands mail only to 
     return;
   }
   // the certificate the server's sendmail presents (its sendmail.cf), the one the laptop will see
-  const certPath = presented(await serverUses(server)).cert;
+  const certPath = presented(await serverUses(h, server)).cert;
   const [scert] = await server.files([certPath]);
   if (!scert.exists || !scert.content) {
     if (h.checkMode) return h.changed(`add the TLS_Srv rule once ${server.name} has ${certPath}`);
