@@ -186,6 +186,11 @@ export async function runHost<O>(
       say(m) {
         ctx.messages.push(m);
       },
+      missing(error, would) {
+        if (!opts.check) throw new TaskError(error);
+        ctx.changed = true;
+        ctx.messages.push(`would ${would}`);
+      },
       changed(m) {
         ctx.changed = true;
         if (m) ctx.messages.push(opts.check ? `would ${m}` : m);

@@ -55,8 +55,13 @@ export interface RunOptions {
   describe?: string;
 }
 
-/** What put() writes: a whole file (content), or (`from`) a peer's file copied through memory. */
-export type PutSpec = WriteSpec | (Omit<WriteSpec, 'content'> & { from: { peer: PeerHandle; path: string } });
+/** What put() writes: a whole file (content); (`from`) a peer's file copied through memory; or
+ *  (`make`) content made only when it is written, never in check mode (a certificate signed from a
+ *  CSR made on the host: check mode reports `describe` instead). */
+export type PutSpec =
+  | WriteSpec
+  | (Omit<WriteSpec, 'content'> & { from: { peer: PeerHandle; path: string } })
+  | (Omit<WriteSpec, 'content'> & { make: () => Promise<string | Buffer>; describe: string });
 
 /** A read-only view of another host in the same run (e.g. a laptop's server). */
 export interface PeerHandle {
@@ -99,6 +104,10 @@ export interface HostHandle<O = unknown> {
   warn(message: string): void;
   /** a message shown with the task's result line */
   say(message: string): void;
+  /** something the task needs is not there (a file an earlier step makes): a real run fails the
+   *  task with `error`; check mode, where that step's change was not made, reports `would` (what
+   *  the run would do) and the task is changed. Use as `return h.missing(error, would)`. */
+  missing(error: string, would: string): void;
   /** mark the task changed without a write (e.g. a command run) */
   changed(message?: string): void;
   /** the task does not apply to this host (the other TLS mode, a feature it lacks): reported as

@@ -54,7 +54,8 @@ export async function edit(
  * owner or mode differ are written, all in one round trip (each file atomically, with its backup),
  * and the handlers are notified once. A secret is compared by digest and never shown; a peer's
  * file is compared by digest too, and its content read from the peer, into memory, only when it is
- * to be written, never in check mode (which reports the change without reading the secret).
+ * to be written, never in check mode (which reports the change without reading the secret). Made
+ * content (`make`) is made only in a real run, when the task has decided the file is to be written.
  * True when something changed.
  */
 export async function put(h: Handle, spec: PutSpec | readonly PutSpec[], o?: OpOptions): Promise<boolean> {
@@ -69,11 +70,13 @@ export async function put(h: Handle, spec: PutSpec | readonly PutSpec[], o?: OpO
       want.set(of[i], f.sha256!);
     });
   }
-  for (const s of specs) if (!('from' in s)) want.set(s, createHash('sha256').update(Buffer.from(s.content)).digest('hex'));
+  for (const s of specs) if ('content' in s) want.set(s, createHash('sha256').update(Buffer.from(s.content)).digest('hex'));
   const cur = await h.files(specs.map((s) => ({ path: s.path, digestOnly: secretOf(s), secret: secretOf(s) || undefined })));
   const todo = specs.filter((s, i) => {
     const c = cur[i];
+    // made content (`make`) is not known before it is made: written (h.write skips it if the same)
     const same =
+      want.has(s) &&
       c.exists &&
       c.sha256 === want.get(s) &&
       (s.mode === undefined || c.mode === s.mode) &&
@@ -95,8 +98,11 @@ export async function put(h: Handle, spec: PutSpec | readonly PutSpec[], o?: OpO
   }
   const writes: WriteSpec[] = [];
   for (const s of todo) {
-    if (!('from' in s)) writes.push(s);
-    else if (content.has(s)) writes.push({ path: s.path, content: content.get(s)!, mode: s.mode, owner: s.owner, group: s.group, secret: secretOf(s) });
+    if ('content' in s) writes.push(s);
+    else if ('from' in s) {
+      if (content.has(s)) writes.push({ path: s.path, content: content.get(s)!, mode: s.mode, owner: s.owner, group: s.group, secret: secretOf(s) });
+    } else if (h.checkMode) h.changed(`${cur[specs.indexOf(s)].exists ? 'update' : 'create'} ${s.path} (${s.describe})`);
+    else writes.push({ path: s.path, content: await s.make(), mode: s.mode, owner: s.owner, group: s.group, secret: s.secret });
   }
   if (writes.length) await h.write(writes); // one round trip, in the order given
   notifyAll(h, o);

@@ -122,8 +122,7 @@ export const serverTrustsLaptopCa = task('the server trusts the laptop CA for cl
   const SERVER_CERT = presented(await sendmailUses(h, 'server')).cert;
   const [scert, ca] = await h.files([SERVER_CERT, LAPTOP_CA_CERT]);
   if (!scert.exists || !ca.exists) {
-    if (h.checkMode) return h.changed(`create ${RELAY_CA_BUNDLE} (the server's certificate and the laptop CA)`);
-    throw new Error(`${!scert.exists ? SERVER_CERT : LAPTOP_CA_CERT} is missing on ${h.name}`);
+    return h.missing(`${!scert.exists ? SERVER_CERT : LAPTOP_CA_CERT} is missing on ${h.name}`, `create ${RELAY_CA_BUNDLE} (the server's certificate and the laptop CA)`);
   }
   // rebuilt whenever the server's certificate changes (update_tls new)
   const bundle = caBundle(scert.content!.toString('utf8'), ca.content!.toString('utf8'));
@@ -146,8 +145,7 @@ export const accessForLaptops = task<PairingOptions>('the access map lets each p
     return;
   }
   const [scert, ca] = await h.files([presented(await sendmailUses(h, 'server')).cert, LAPTOP_CA_CERT]);
-  if (!ca.exists && h.checkMode) return h.changed('add the laptop CA and paired laptops to the access map');
-  if (!ca.exists) throw new Error(`${LAPTOP_CA_CERT} is missing on ${h.name}`);
+  if (!ca.exists) return h.missing(`${LAPTOP_CA_CERT} is missing on ${h.name}`, 'add the laptop CA and paired laptops to the access map');
   await editAccess(h, (text) => {
     let t = text;
     // the shared-key line must go: otherwise any holder of the server's key still relays. Adopting
@@ -202,8 +200,7 @@ export const laptopOwnCertificate = task('the laptop has its own key and a certi
   const subject = laptopSubject(laptopCommonName(h.name, h.vars));
   const [ca, access] = await server.files([LAPTOP_CA_CERT, ACCESS]);
   if (!ca.exists) {
-    if (h.checkMode) return h.changed(`make a key and have ${server.name}'s laptop CA sign its certificate`);
-    throw new Error(`${server.name} has no laptop CA (${LAPTOP_CA_CERT}): deploy the server first (npm run deploy -- --host ${server.name})`);
+    return h.missing(`${server.name} has no laptop CA (${LAPTOP_CA_CERT}): deploy the server first (npm run deploy -- --host ${server.name})`, `make a key and have ${server.name}'s laptop CA sign its certificate`);
   }
   const caPem = ca.content!.toString('utf8');
   const [cert, key] = await h.files([LAPTOP_CLIENT_CERT, { path: LAPTOP_CLIENT_KEY, digestOnly: true, secret: true }]);
@@ -219,15 +216,19 @@ export const laptopOwnCertificate = task('the laptop has its own key and a certi
     await h.attrs(LAPTOP_CLIENT_KEY, { mode: LAPTOP_KEY_MODE, owner: 'root', group: 'smmsp' }, { notify: RELOAD });
   } else {
     h.say(keyUsable ? `certificate ${state}: signing a new one` : 'no usable key of its own: making one on the laptop');
-    if (h.checkMode) return h.changed(keyUsable ? `sign a new ${LAPTOP_CLIENT_CERT}` : `make ${LAPTOP_CLIENT_KEY} and sign ${LAPTOP_CLIENT_CERT}`);
-    // the key is made on the laptop (umask 077, then root:smmsp 0640); only the CSR comes back
-    const csr = keyUsable
-      ? await h.read$`openssl ${laptopCsrFromKeyArgs(subject)}`
-      : await h.$`umask 077; openssl ${laptopCsrArgs(subject)} && chown root:smmsp -- ${LAPTOP_CLIENT_KEY} && chmod 0640 -- ${LAPTOP_CLIENT_KEY}`;
-    const [caKey] = await server.files([{ path: LAPTOP_CA_KEY, secret: true }]);
-    if (!caKey.exists || !caKey.content) throw new Error(`${server.name} has no ${LAPTOP_CA_KEY}`);
-    const signed = signLaptopCsr(csr.stdout, caPem, caKey.content.toString('utf8'), { expectedSubject: subject });
-    await h.put({ path: LAPTOP_CLIENT_CERT, content: signed, mode: CERT_MODE, owner: 'root', group: 'smmsp' }, { notify: RELOAD });
+    // made only when written (never in check mode, which neither makes a key nor reads the CA key):
+    // the key is made on the laptop (umask 077, then root:smmsp 0640); only the CSR comes back, and
+    // the CA key is read from the server into memory to sign it
+    const sign = async () => {
+      const csr = keyUsable
+        ? await h.read$`openssl ${laptopCsrFromKeyArgs(subject)}`
+        : await h.$`umask 077; openssl ${laptopCsrArgs(subject)} && chown root:smmsp -- ${LAPTOP_CLIENT_KEY} && chmod 0640 -- ${LAPTOP_CLIENT_KEY}`;
+      const [caKey] = await server.files([{ path: LAPTOP_CA_KEY, secret: true }]);
+      if (!caKey.exists || !caKey.content) throw new Error(`${server.name} has no ${LAPTOP_CA_KEY}`);
+      return signLaptopCsr(csr.stdout, caPem, caKey.content.toString('utf8'), { expectedSubject: subject });
+    };
+    const describe = keyUsable ? `signed by ${server.name}'s laptop CA` : `a key made on the laptop as ${LAPTOP_CLIENT_KEY}, its certificate signed by ${server.name}'s laptop CA`;
+    await h.put({ path: LAPTOP_CLIENT_CERT, make: sign, describe, mode: CERT_MODE, owner: 'root', group: 'smmsp' }, { notify: RELOAD });
   }
   // the server's side is written in the server's run (pair): say when it is missing
   const entry = access.exists ? findAccessEntry(access.content!.toString('utf8'), laptopEntryId(h.name)) : undefined;

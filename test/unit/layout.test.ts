@@ -61,3 +61,20 @@ test("the entry points (scripts/*.ts) import only a role's face (roles/*.ts), ne
   assert.ok(Object.values(files).some((t) => importsOf(t).some((i) => i.spec === '../roles/server.js')), 'their role imports were read');
   assert.deepEqual(crossings(files), []);
 });
+
+/** Every .ts file under a folder of the checkout, as [path, text]. */
+function sourcesUnder(dir: string): Array<[string, string]> {
+  return readdirSync(new URL(`${dir}/`, root), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+    .map((e) => {
+      const path = `${e.parentPath ?? (e as unknown as { path: string }).path}/${e.name}`;
+      return [path.slice(new URL(root).pathname.length), readFileSync(path, 'utf8')] as [string, string];
+    });
+}
+
+test('no task has a check-mode branch of its own: roles/ never reads h.checkMode (the operations, h.$ and h.missing handle check mode)', () => {
+  const files = sourcesUnder('roles');
+  assert.ok(files.some(([p]) => p === 'roles/tasks/per-laptop.ts'), 'the roles were read');
+  const hits = files.flatMap(([p, t]) => t.split('\n').flatMap((l, i) => (/\bcheckMode\b/.test(l) ? [`${p}:${i + 1}: ${l.trim()}`] : [])));
+  assert.deepEqual(hits, []);
+});

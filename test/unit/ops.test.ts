@@ -165,3 +165,41 @@ test('put of several files, then a failure: rollback puts every one back', async
   assert.equal(h.files.get('/etc/b.crt')!.mode, 0o600);
   assert.ok(!h.files.has('/etc/a.crt') && !h.files.has('/etc/k.key'));
 });
+
+test('put with made content: made only when written, never in check mode (which says what it would make)', async () => {
+  let made = 0;
+  const t: Task = {
+    name: 'signed',
+    run: async (hh) =>
+      void (await hh.put({ path: '/etc/a.crt', make: async () => (made++, 'SIGNED\n'), describe: 'signed by the CA', mode: 0o644, group: 'smmsp' }, { notify: RELOAD })),
+  };
+  const h = new FakeHost('h', {});
+  const chk = await playOnFakes([[{ host: h, role: role(t) }]], { check: true });
+  assert.equal(made, 0);
+  assert.deepEqual(h.written, []);
+  assert.equal(chk.lines[0].status, 'changed');
+  assert.deepEqual(chk.lines[0].messages, ['would create /etc/a.crt (signed by the CA)']);
+  assert.match(chk.lines[1].messages.join(), /would run: service thing reload/);
+  const real = await playOnFakes([[{ host: h, role: role(t) }]]);
+  assert.equal(made, 1);
+  assert.equal(h.text('/etc/a.crt'), 'SIGNED\n');
+  assert.deepEqual(real.lines[0].messages, ['create /etc/a.crt']);
+  assert.deepEqual(h.commands, ['service thing reload']);
+});
+
+test('missing: a real run fails the task with the error; check mode reports what the run would do', async () => {
+  const t: Task = {
+    name: 'needs a.crt',
+    run: async (hh) => {
+      const [f] = await hh.files(['/etc/a.crt']);
+      if (!f.exists) return hh.missing('/etc/a.crt is missing on h', 'add the line once /etc/a.crt exists');
+      hh.say('there');
+    },
+  };
+  const chk = await playOnFakes([[{ host: new FakeHost('h', {}), role: role(t) }]], { check: true });
+  assert.deepEqual([chk.lines[0].status, chk.lines[0].messages], ['changed', ['would add the line once /etc/a.crt exists']]);
+  const real = await playOnFakes([[{ host: new FakeHost('h', {}), role: role(t) }]]);
+  assert.deepEqual([real.lines[0].status, real.lines[0].error], ['failed', '/etc/a.crt is missing on h']);
+  const there = await playOnFakes([[{ host: new FakeHost('h', { '/etc/a.crt': 'x' }), role: role(t) }]]);
+  assert.deepEqual([there.lines[0].status, there.lines[0].messages], ['ok', ['there']]);
+});
