@@ -12,7 +12,7 @@ import {
 import { defaultSources } from '../lib/inventory/load.js';
 import { parseKnownHosts, knownHostsLine } from '../lib/known-hosts.js';
 import { runPlay, type AnyHostPlan, type HostPlan, type PlayResult } from '../lib/play.js';
-import { ConsoleReporter, jsonReport } from '../lib/report.js';
+import { ConsoleReporter, jsonReport, useColour } from '../lib/report.js';
 import { Secrets } from '../lib/secrets.js';
 import type { Target } from '../lib/connection.js';
 import { SshConfigError } from '../lib/ssh/config.js';
@@ -38,6 +38,7 @@ export const commonOptions = {
   diff: { type: 'boolean', short: 'D' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
+  'no-color': { type: 'boolean' },
   forks: { type: 'string', short: 'f' },
   timeout: { type: 'string' },
   'lock-wait': { type: 'string' },
@@ -63,6 +64,7 @@ export const COMMON_HELP = `Options:
       --set-smarthost        set a laptop's SMART_HOST to its server instead of only warning
       --json                 print one JSON document with per-host, per-task results instead of lines
   -v, --verbose              show the remote commands (secrets masked) and round trips per host
+      --no-color             no colours (also NO_COLOR; FORCE_COLOR=1 colours output that is not a terminal)
   -f, --forks N              hosts connecting and running at once (default 10)
       --timeout SECONDS      SSH connect timeout per host (default 10)
   -F, --ssh-config FILE      OpenSSH client config to read instead of ~/.ssh/config and /etc/ssh/ssh_config
@@ -369,7 +371,7 @@ export async function play(req: PlayRequest): Promise<number> {
     becomePassword = await askSecret('BECOME password:');
     secrets.add(becomePassword);
   }
-  const color = !flags.json && !!process.stdout.isTTY && !process.env.NO_COLOR;
+  const color = useColour({ json: !!flags.json, noColor: !!flags['no-color'] });
   // with render, the reporter stays silent (json: true prints nothing until the end)
   const reporter = new ConsoleReporter({ json: !!flags.json || !!req.render, verbose: !!flags.verbose, color, diff: !!flags.diff, messageLines: req.messageLines });
   const accepted: Array<{ file: string; line: string }> = [];
