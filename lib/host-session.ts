@@ -11,6 +11,7 @@ import * as ops from './ops/index.js';
 import { ProcessOutput } from 'zx/core';
 import { cacheHas, normSpec, registerSecret, remember, sha256 } from './snapshot.js';
 import type { HostPlan, HostStats, PlayOptions } from './play.js';
+import type { Memo } from './run-store.js';
 import type { HostHandle, PeerHandle, ReadSpec, RemoteFile, RunOptions, RunResult, TaskResult, TaskStatus, WriteSpec } from './types.js';
 
 export class TaskError extends Error {}
@@ -28,8 +29,8 @@ export interface HostConnection {
   close(): void;
 }
 
-export async function runHost(
-  plan: HostPlan,
+export async function runHost<O>(
+  plan: HostPlan<O>,
   conn: HostConnection,
   st: HostStats,
   opts: PlayOptions,
@@ -37,6 +38,7 @@ export async function runHost(
   peerHandle: (name: string) => PeerHandle,
   cache: Map<string, RemoteFile>,
   probes: Record<string, RunResult>,
+  memo: Memo,
   /** called once every task succeeded, before the first handler runs: the host's files are final */
   onTasksDone?: () => void,
 ): Promise<void> {
@@ -84,7 +86,7 @@ export async function runHost(
     opts.reporter.taskResult(r);
   };
 
-  const makeHandle = (ctx: TaskCtx): HostHandle => {
+  const makeHandle = (ctx: TaskCtx): HostHandle<O> => {
     const files = async (specs: Array<string | ReadSpec>) => {
       const want = specs.map(normSpec);
       const missing = want.filter((s) => !cacheHas(cache, s));
@@ -108,10 +110,10 @@ export async function runHost(
       ctx.lastCommand = line;
       return afterWrites(() => conn.spawn(line, displayLine(line)));
     });
-    const handle: HostHandle = {
+    const handle: HostHandle<O> = {
       name: host,
       vars: plan.vars,
-      options: opts.options,
+      options: plan.options,
       checkMode: opts.check,
       $,
       read$,
@@ -213,6 +215,11 @@ export async function runHost(
       say(m) {
         ctx.messages.push(m);
       },
+      missing(error, would) {
+        if (!opts.check) throw new TaskError(error);
+        ctx.changed = true;
+        ctx.messages.push(`would ${would}`);
+      },
       changed(m) {
         ctx.changed = true;
         if (m) ctx.messages.push(opts.check ? `would ${m}` : m);
@@ -240,11 +247,12 @@ export async function runHost(
       facts(values) {
         ctx.facts = { ...ctx.facts, ...values };
       },
+      memo,
     };
     return handle;
   };
 
-  const steps: Array<{ name: string; run: (h: HostHandle) => Promise<void>; handler?: boolean }> = [
+  const steps: Array<{ name: string; run: (h: HostHandle<O>) => Promise<void>; handler?: boolean }> = [
     ...plan.role.tasks,
     ...plan.role.handlers.map((h) => ({ name: h.name, run: h.run, handler: true })),
   ];

@@ -7,17 +7,25 @@ import { runHost, type HostConnection } from './host-session.js';
 import { peerReader } from './peers.js';
 import { remember } from './snapshot.js';
 import { keyedLimiter, limiter } from './limit.js';
+import { runStore } from './run-store.js';
 import { mark } from './timings.js';
 import type { PeerHandle, RemoteFile, Role, RunResult, TaskResult } from './types.js';
 
 export type { HostConnection } from './host-session.js';
 
-export interface HostPlan {
+/** A host, its role and that role's options (h.options), typed together where the plan is made. */
+export interface HostPlan<O = unknown> {
   name: string;
-  role: Role;
+  role: Role<O>;
+  options: O;
   vars: Record<string, unknown>;
   target: Target;
 }
+
+/** A plan of any role: one play runs plans of several roles, each typed (role and options together)
+ *  where it was made; the engine only hands a plan's options to that plan's own tasks. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyHostPlan = HostPlan<any>;
 
 export interface Reporter {
   taskStart?(host: string, task: string): void;
@@ -36,8 +44,6 @@ export interface PlayOptions {
   lockPath: string;
   lockWaitSeconds: number;
   keepBackups: number;
-  /** flags the roles may read (h.options) */
-  options: Record<string, unknown>;
   connect: ConnectOptions;
   reporter: Reporter;
   signal?: AbortSignal;
@@ -76,7 +82,7 @@ export const MAX_STARTUPS = 10;
 export const SETUP_AHEAD = 256;
 
 /** Run phases in order; the hosts of one phase in parallel. */
-export async function runPlay(phases: HostPlan[][], opts: PlayOptions): Promise<PlayResult> {
+export async function runPlay(phases: AnyHostPlan[][], opts: PlayOptions): Promise<PlayResult> {
   const conns = new Map<string, Promise<HostConnection>>();
   const open = opts.open ?? ((t: Target, o: ConnectOptions) => Connection.open(t, o));
   const stats = new Map<string, HostStats>();
@@ -103,6 +109,7 @@ export async function runPlay(phases: HostPlan[][], opts: PlayOptions): Promise<
   };
   const peerCache = new Map<string, Map<string, RemoteFile>>();
   const peerHandle = peerReader(targets, connect, broken, peerCache, opts.addSecret);
+  const memo = runStore(); // h.memo: this run's values, shared by its hosts
 
   // Every host's connection and first round trip (lock + snapshot) start at once, in phase order
   // (at most SETUP_AHEAD at a time; handshakes bounded per SSH server, above): the laptops connect
@@ -126,7 +133,7 @@ export async function runPlay(phases: HostPlan[][], opts: PlayOptions): Promise<
         const cache = new Map<string, RemoteFile>();
         peerCache.set(plan.name, cache); // peers of this host read the same snapshot
         try {
-          const g = plan.role.gather(plan.vars, opts.options);
+          const g = plan.role.gather(plan.vars, plan.options);
           const r = await conn.lockAndRead(opts.lockPath, opts.lockWaitSeconds, g.files, g.probes);
           r.files.forEach((f) => remember(f, cache, opts.addSecret));
           mark('locked and read');
@@ -164,7 +171,7 @@ export async function runPlay(phases: HostPlan[][], opts: PlayOptions): Promise<
     const wait = earlier ? settled.get(name)!.done : Promise.resolve();
     return { ...handle, settled: () => wait, files: async (specs) => (await wait, handle.files(specs)) };
   };
-  const runOne = async (plan: HostPlan, tasksDone: () => void): Promise<void> => {
+  const runOne = async (plan: AnyHostPlan, tasksDone: () => void): Promise<void> => {
     const st: HostStats = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, roundTrips: 0 };
     stats.set(plan.name, st);
     const prep = await prepared.get(plan.name)!;
@@ -186,7 +193,7 @@ export async function runPlay(phases: HostPlan[][], opts: PlayOptions): Promise<
         st.failed++;
         opts.reporter.taskResult(r);
       } else {
-        await runHost(plan, conn, st, opts, results, peersFor(plan.name), prep.cache, prep.probes, tasksDone);
+        await runHost(plan, conn, st, opts, results, peersFor(plan.name), prep.cache, prep.probes, memo, tasksDone);
       }
     } finally {
       st.roundTrips = conn.roundTrips;

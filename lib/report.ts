@@ -1,6 +1,7 @@
-// What a run shows: a line per task per host (ok / changed / failed), in colour on a terminal,
-// the commands with -v (secrets masked), a recap per host in Ansible's manner, or one JSON
-// document with --json.
+// What a run shows: a line per task per host (ok / changed / failed), in colour on a terminal
+// (zx's chalk), the commands with -v (secrets masked), a recap per host in Ansible's manner, or
+// one JSON document with --json.
+import { chalk } from 'zx/core';
 import type { TaskResult } from './types.js';
 import type { HostStats, Reporter } from './play.js';
 
@@ -15,7 +16,16 @@ export interface ReportOptions {
   err?: NodeJS.WritableStream;
 }
 
-const C = { reset: '\x1b[0m', green: '\x1b[32m', yellow: '\x1b[33m', red: '\x1b[31m', cyan: '\x1b[36m', dim: '\x1b[2m', bold: '\x1b[1m' };
+const C = { green: chalk.green, yellow: chalk.yellow, red: chalk.red, cyan: chalk.cyan, dim: chalk.dim, bold: chalk.bold };
+
+/**
+ * Whether a run's output is in colour: where chalk finds colours (a terminal that has them, or
+ * FORCE_COLOR), unless NO_COLOR is set (it wins over FORCE_COLOR, as it always has here), the
+ * command line says --no-color, or the output is JSON.
+ */
+export function useColour(o: { json?: boolean; noColor?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  return !o.json && !o.noColor && !env.NO_COLOR && chalk.level > 0;
+}
 
 export class ConsoleReporter implements Reporter {
   readonly unreachable = new Map<string, string>();
@@ -26,7 +36,7 @@ export class ConsoleReporter implements Reporter {
     this.err = o.err ?? process.stderr;
   }
   private c(color: keyof typeof C, s: string): string {
-    return this.o.color ? C[color] + s + C.reset : s;
+    return this.o.color ? C[color](s) : s;
   }
   private line(s: string): void {
     if (this.o.json) return;
@@ -41,6 +51,8 @@ export class ConsoleReporter implements Reporter {
   private get progressOn(): boolean {
     return !this.o.json && !!(this.err as NodeJS.WriteStream).isTTY && !process.env.CI;
   }
+  // the progress line is ours (zx's spinner is in zx's goods, which load the whole of zx): \r and
+  // ESC [K (erase to the end of the line) are terminal controls, not colours, so not chalk's
   private clearProgress(): void {
     if (this.shown) this.err.write('\r\x1b[K');
     this.shown = false;
@@ -114,7 +126,7 @@ function colourDiff(d: string, color: boolean): string {
   return d
     .replace(/\n$/, '')
     .split('\n')
-    .map((l) => (l.startsWith('+') && !l.startsWith('+++') ? C.green + l + C.reset : l.startsWith('-') && !l.startsWith('---') ? C.red + l + C.reset : l))
+    .map((l) => (l.startsWith('+') && !l.startsWith('+++') ? C.green(l) : l.startsWith('-') && !l.startsWith('---') ? C.red(l) : l))
     .join('\n');
 }
 

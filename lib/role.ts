@@ -6,14 +6,16 @@
 // the operations); a handler runs once at the end of the host's role when a task notified it.
 import type { Handler, HostHandle, Role, Task } from './types.js';
 
-export function task(name: string, run: (h: HostHandle) => Promise<void>): Task {
+// `O`: the options the task reads (h.options), e.g. task<{ regenerateCerts?: boolean }>(…); a task
+// that reads none fits every role.
+export function task<O = unknown>(name: string, run: (h: HostHandle<O>) => Promise<void>): Task<O> {
   return { name, run };
 }
 
-export function handler(name: string, run: (h: HostHandle) => Promise<void>): Handler {
+export function handler<O = unknown>(name: string, run: (h: HostHandle<O>) => Promise<void>): Handler<O> {
   return { name, run };
 }
 
-export function role(name: string, spec: Omit<Role, 'name'>): Role {
+export function role<O = unknown>(name: string, spec: Omit<Role<O>, 'name'>): Role<O> {
   return { name, ...spec };
 }

@@ -55,6 +55,14 @@ export interface RunOptions {
   describe?: string;
 }
 
+/** What put() writes: a whole file (content); (`from`) a peer's file copied through memory; or
+ *  (`make`) content made only when it is written, never in check mode (a certificate signed from a
+ *  CSR made on the host: check mode reports `describe` instead). */
+export type PutSpec =
+  | WriteSpec
+  | (Omit<WriteSpec, 'content'> & { from: { peer: PeerHandle; path: string } })
+  | (Omit<WriteSpec, 'content'> & { make: () => Promise<string | Buffer>; describe: string });
+
 /** A read-only view of another host in the same run (e.g. a laptop's server). */
 export interface PeerHandle {
   readonly name: string;
@@ -65,11 +73,13 @@ export interface PeerHandle {
   settled(): Promise<void>;
 }
 
-export interface HostHandle {
+/** One host as a task sees it. `O`: the options of the host's role (each role declares its own
+ *  interface, e.g. roles/server.ts ServerOptions; the entry point gives them with the plan). */
+export interface HostHandle<O = unknown> {
   readonly name: string;
   readonly vars: Readonly<Record<string, unknown>>;
-  /** flags of this run (e.g. regenerateCerts), as the entry script set them */
-  readonly options: Readonly<Record<string, unknown>>;
+  /** the role's options for this run (--regenerate-certs, the laptops to pair…), as the entry point set them */
+  readonly options: Readonly<O>;
   readonly checkMode: boolean;
   /** probe results gathered at the start (name -> result) */
   probe(name: string): RunResult;
@@ -79,8 +89,9 @@ export interface HostHandle {
   /** operations (lib/ops): read, compute the change with a pure function, write only the
    *  difference, notify when changed; true when something changed (or would, in check mode) */
   edit(path: string, fn: (text: string, exists: boolean) => string | { text: string; warnings?: string[] }, o?: { notify?: string | string[]; /** for a file the edit creates */ mode?: number; owner?: string; group?: string }): Promise<boolean>;
-  /** a whole file, or (`from`) a peer's file copied through memory: its secret is read only to be written */
-  put(spec: WriteSpec | (Omit<WriteSpec, 'content'> & { from: { peer: PeerHandle; path: string } }), o?: { notify?: string | string[] }): Promise<boolean>;
+  /** whole files, or (`from`) a peer's file copied through memory (its secret read only to be
+   *  written): those that differ are written in one round trip, each atomically; notify once */
+  put(spec: PutSpec | readonly PutSpec[], o?: { notify?: string | string[] }): Promise<boolean>;
   attrs(path: string, want: { mode: number; owner: string; group: string }, o?: { notify?: string | string[] }): Promise<boolean>;
   absent(paths: string[], o?: { notify?: string | string[] }): Promise<boolean>;
   /** atomic writes (temp file + rename), owner/mode kept, dated backup; no-op in check mode */
@@ -98,6 +109,10 @@ export interface HostHandle {
   warn(message: string): void;
   /** a message shown with the task's result line */
   say(message: string): void;
+  /** something the task needs is not there (a file an earlier step makes): a real run fails the
+   *  task with `error`; check mode, where that step's change was not made, reports `would` (what
+   *  the run would do) and the task is changed. Use as `return h.missing(error, would)`. */
+  missing(error: string, would: string): void;
   /** mark the task changed without a write (e.g. a command run) */
   changed(message?: string): void;
   /** the task does not apply to this host (the other TLS mode, a feature it lacks): reported as
@@ -110,28 +125,33 @@ export interface HostHandle {
   secret(value: string): void;
   /** structured results of the task (merged), in the task's result and the --json report */
   facts(values: Record<string, unknown>): void;
+  /** a value kept for the length of this run and shared by every host's tasks (lib/run-store.ts):
+   *  the first call under a key computes it, the others get the same; a failure is not kept */
+  memo<T>(key: string, compute: () => T | Promise<T>): Promise<T>;
 }
 
-export interface Task {
+// `run` is a function property, not a method, so that it is checked strictly: a task that reads
+// options (Task<{ regenerateCerts?: boolean }>) fits only a role whose options have them.
+export interface Task<O = unknown> {
   name: string;
-  run(h: HostHandle): Promise<void>;
+  run: (h: HostHandle<O>) => Promise<void>;
 }
 
-export interface Handler {
+export interface Handler<O = unknown> {
   name: string;
-  run(h: HostHandle): Promise<void>;
+  run: (h: HostHandle<O>) => Promise<void>;
 }
 
-export interface Role {
+export interface Role<O = unknown> {
   name: string;
   /** what to read in the first round trip (with the host lock) */
-  gather(vars: Readonly<Record<string, unknown>>, options: Readonly<Record<string, unknown>>): {
+  gather: (vars: Readonly<Record<string, unknown>>, options: Readonly<O>) => {
     files: ReadSpec[];
     probes: Record<string, string>;
   };
-  tasks: Task[];
+  tasks: Array<Task<O>>;
   /** in the order they run; each runs once at the end, when notified */
-  handlers: Handler[];
+  handlers: Array<Handler<O>>;
 }
 
 export interface TaskResult {

@@ -15,7 +15,7 @@ import { ACCESS, CLIENT_CERT, COMMON_KEY, SENDMAIL_MC, SERVER_CERT } from './pat
 import { laptopRequiresVerifiedServer } from './tasks/server-trust.js';
 import { configurationIsCurrent, sendmailHandlers, sendmailInstalled, sendmailProbes } from './tasks/sendmail.js';
 import { copyServerCertificate } from './tasks/certs.js';
-import { includeStarttls, smartHostTask } from './tasks/mc-tasks.js';
+import { includeStarttls, smartHostTask, type SmartHostOptions } from './tasks/mc-tasks.js';
 import { laptopServer } from './tasks/server-of.js';
 import { certInfo } from './text/dn.js';
 import { laptopTlsFilesServed, presented, serverUses } from './tasks/tls-files.js';
@@ -25,12 +25,18 @@ import { LAPTOP_CLIENT_CERT, LAPTOP_CLIENT_KEY, RELAY_SERVER_CERT } from './pki/
 /** The server's host name as its certificate names it (CN), for the SMART_HOST check. */
 async function serverFqdn(h: HostHandle): Promise<string | undefined> {
   const server = h.peer(laptopServer(h));
-  const [cert] = await server.files([presented(await serverUses(server)).cert]);
+  const [cert] = await server.files([presented(await serverUses(h, server)).cert]);
   if (!cert.exists) return undefined;
   return /\/CN=([^/]+)/.exec(certInfo(cert.content!.toString('utf8')).subject)?.[1];
 }
 
-export const clientRole: Role = {
+/** What the entry points give the client role: setSmarthost (--set-smarthost). */
+export interface ClientOptions extends SmartHostOptions {}
+
+// the role's face for the entry points: a laptop's laptop_requires_verified_server, checked before any host is contacted
+export { requiresVerifiedServer } from './text/trust.js';
+
+export const clientRole: Role<ClientOptions> = {
   name: 'client',
   gather: () => ({
     files: [

@@ -15,15 +15,24 @@
 import type { Role } from '../lib/types.js';
 import { ACCESS, COMMON_KEY, SENDMAIL_CONF, SENDMAIL_MC, SERVER_CERT } from './paths.js';
 import { configurationIsCurrent, sendmailHandlers, sendmailInstalled, sendmailProbes } from './tasks/sendmail.js';
-import { certificatesExist } from './tasks/update-tls.js';
+import { certificatesExist, type CertificateOptions } from './tasks/update-tls.js';
 import { accessDbFeature, askForClientCertificates, includeStarttls, warnLoopbackOnly } from './tasks/mc-tasks.js';
 import { accessLetsIssuerRelay } from './tasks/access.js';
 import { serverTlsFilesServed } from './tasks/tls-files.js';
-import { accessForLaptops, laptopCaExists, serverTrustsLaptopCa } from './tasks/per-laptop.js';
+import { accessForLaptops, laptopCaExists, serverTrustsLaptopCa, type PairingOptions } from './tasks/per-laptop.js';
 import { LAPTOP_CA_CERT, LAPTOP_CA_KEY, RELAY_CA_BUNDLE } from './pki/laptop-ca.js';
 import { sharedKeyNeedsSelfSignedCert } from './tasks/server-trust.js';
 
-export const serverRole: Role = {
+/** What the entry points give the server role: regenerateCerts (--regenerate-certs), and the
+ *  laptops whose per-laptop access lines this run writes (pair) or removes (unpair). */
+export interface ServerOptions extends CertificateOptions, PairingOptions {}
+
+// the role's face for the entry points (scripts/ import roles/*.ts only, never tasks/, text/, pki/):
+// a server's tls_mode, and the name a laptop's certificate carries (checked before any host is contacted)
+export { tlsMode, laptopCommonName, type LaptopPairing, type TlsMode } from './text/tls-mode.js';
+export { laptopSubject } from './pki/laptop-ca.js';
+
+export const serverRole: Role<ServerOptions> = {
   name: 'server',
   gather: () => ({
     files: [

@@ -17,6 +17,9 @@ const sha = (f: { exists: boolean; sha256?: string }) => (f.exists ? f.sha256 : 
 
 export const STATUS_TASK = 'status';
 
+// the roles' face for scripts/status.ts: the table and the exit code from the verdicts
+export { renderStatus, statusExitCode, type HostStatus } from './text/status.js';
+
 export const serverStatusRole: Role = {
   name: 'server (status)',
   gather: () => ({ files: [{ path: SERVER_CERT }, { path: LAPTOP_CA_CERT }, { path: ACCESS }, { path: RELAY_CA_BUNDLE }], probes: { cfOptions: CF_OPTIONS_PROBE } }),
@@ -68,7 +71,7 @@ export const laptopStatusRole: Role = {
       async run(h) {
         const server = h.peer(laptopServer(h));
         const mode = tlsMode(server.vars, server.name);
-        const from = presentedBy(await serverUses(server));
+        const from = presentedBy(await serverUses(h, server));
         const [scert, skey, ca, access] = await server.files([from.cert, { path: from.key, digestOnly: true, secret: true }, LAPTOP_CA_CERT, ACCESS]);
         const [ccert, lcert, relayCopy, key] = await h.files([CLIENT_CERT, LAPTOP_CLIENT_CERT, { path: RELAY_SERVER_CERT, digestOnly: true }, { path: COMMON_KEY, digestOnly: true, secret: true }]);
         const presented = mode === 'shared-key' ? ccert : lcert;

@@ -6,18 +6,21 @@ import { ACCESS, SENDMAIL_MC, SERVER_CERT } from './paths.js';
 import { configurationIsCurrent, RELOAD, sendmailHandlers, sendmailInstalled, sendmailProbes } from './tasks/sendmail.js';
 import { findAccessEntry, removeAccessEntry } from './text/access-file.js';
 import { laptopEntryId, pairingsFor } from './text/tls-mode.js';
-import { LAPTOP_DEFINES, UNPAIR_OPTION } from './tasks/per-laptop.js';
+import { LAPTOP_DEFINES, type PairingOptions } from './tasks/per-laptop.js';
 import { LAPTOP_CA_CERT, LAPTOP_CLIENT_CERT } from './pki/laptop-ca.js';
 import { REBUILD_ACCESS } from './tasks/sendmail.js';
 import { editSendmailMc } from './tasks/mc-tasks.js';
 import { removeDefine } from './text/sendmail-mc.js';
 import { task } from '../lib/role.js';
 
-const forgetLaptops = task("the access map no longer lets the unpaired laptops relay", async (h) => {
+/** What the entry point gives the server's unpair role: the laptops to unpair. */
+export type ServerUnpairOptions = Required<Pick<PairingOptions, 'unpair'>>;
+
+const forgetLaptops = task<ServerUnpairOptions>("the access map no longer lets the unpaired laptops relay", async (h) => {
   await h.edit(
     ACCESS,
     (text) =>
-      pairingsFor(h.options, UNPAIR_OPTION, h.name).reduce((t, p) => {
+      pairingsFor(h.options.unpair, h.name).reduce((t, p) => {
         const id = laptopEntryId(p.name);
         h.say(findAccessEntry(t, id) ? `removed ${p.name}'s line` : `${p.name} had no line`);
         return removeAccessEntry(t, id);
@@ -26,7 +29,7 @@ const forgetLaptops = task("the access map no longer lets the unpaired laptops r
   );
 });
 
-export const serverUnpairRole: Role = {
+export const serverUnpairRole: Role<ServerUnpairOptions> = {
   name: 'server (unpair)',
   gather: () => ({ files: [{ path: SENDMAIL_MC }, { path: ACCESS }, { path: SERVER_CERT }, { path: LAPTOP_CA_CERT }], probes: sendmailProbes }),
   tasks: [sendmailInstalled, forgetLaptops, configurationIsCurrent],

@@ -15,6 +15,9 @@ import { task } from '../lib/role.js';
 import { presented, serverUses } from './tasks/tls-files.js';
 
 export const DEFAULT_RCPT = 'someone@example.net';
+
+// the role's face for scripts/verify.ts: --rcpt is checked before any host is contacted
+export { checkMailAddress } from './text/smtp-probe.js';
 const SMTP_PORT = 25;
 
 /** The name the laptop reaches its server by: the server's `fqdn` var, else its certificate's CN. */
@@ -22,7 +25,7 @@ async function serverFqdn(h: HostHandle, server: string): Promise<string> {
   const peer = h.peer(server);
   const v = peer.vars['fqdn'];
   if (typeof v === 'string' && v) return v;
-  const [cert] = await peer.files([presented(await serverUses(peer)).cert]);
+  const [cert] = await peer.files([presented(await serverUses(h, peer)).cert]);
   const cn = cert.exists && cert.content ? /\/CN=([^/]+)/.exec(certInfo(cert.content.toString('utf8')).subject)?.[1] : undefined;
   if (!cn) throw new Error(`cannot tell ${server}'s host name: set its fqdn var in the inventory (it has no ${SERVER_CERT} to read the CN from)`);
   return cn;
@@ -38,7 +41,13 @@ function laptopFqdn(h: HostHandle): string {
   return name;
 }
 
-export const smtpSession = task('SMTP session to the server with STARTTLS and the laptop\'s certificate: RCPT TO an outside address is accepted', async (h) => {
+/** What the entry point gives the verify role. */
+export interface VerifyOptions {
+  /** --rcpt: the outside address for RCPT TO */
+  rcpt?: string;
+}
+
+export const smtpSession = task<VerifyOptions>('SMTP session to the server with STARTTLS and the laptop\'s certificate: RCPT TO an outside address is accepted', async (h) => {
   const server = laptopServer(h);
   const fqdn = await serverFqdn(h, server);
   const [cf] = await h.files([SENDMAIL_CF]);
@@ -64,7 +73,7 @@ export const smtpSession = task('SMTP session to the server with STARTTLS and th
     h.warn(`${SENDMAIL_CF} on ${h.name} names no client certificate and key (starttls.m4 not included?): its sendmail presents none; pair it (npm run pair -- ${h.name})`);
   }
 
-  const rcpt = typeof h.options.rcpt === 'string' && h.options.rcpt ? h.options.rcpt : DEFAULT_RCPT;
+  const rcpt = h.options.rcpt || DEFAULT_RCPT;
   const me = laptopFqdn(h);
   const args = [fqdn, String(SMTP_PORT), files.cert ?? '', files.key ?? '', files.caFile ?? '', files.caPath ?? '', me, `root@${me}`, rcpt];
   // files/smtp-probe.sh: openssl s_client -starttls smtp to the server with the laptop's certificate,
@@ -96,7 +105,7 @@ async function reportServerTrust(h: HostHandle, server: string): Promise<void> {
   else h.warn(`${h.name} does NOT hand mail only to its verified server: ${trust.problem}`);
 }
 
-export const verifyRole: Role = {
+export const verifyRole: Role<VerifyOptions> = {
   name: 'verify',
   gather: () => ({ files: [{ path: SENDMAIL_CF }, { path: ACCESS }, { path: SENDMAIL_MC }], probes: { fqdn: 'hostname -f' } }),
   tasks: [smtpSession],

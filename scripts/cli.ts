@@ -11,8 +11,8 @@ import {
 } from '../lib/inventory.js';
 import { defaultSources } from '../lib/inventory/load.js';
 import { parseKnownHosts, knownHostsLine } from '../lib/known-hosts.js';
-import { runPlay, type HostPlan, type PlayResult } from '../lib/play.js';
-import { ConsoleReporter, jsonReport } from '../lib/report.js';
+import { runPlay, type AnyHostPlan, type HostPlan, type PlayResult } from '../lib/play.js';
+import { ConsoleReporter, jsonReport, useColour } from '../lib/report.js';
 import { Secrets } from '../lib/secrets.js';
 import type { Target } from '../lib/connection.js';
 import { SshConfigError } from '../lib/ssh/config.js';
@@ -45,6 +45,7 @@ export const commonOptions = {
   diff: { type: 'boolean', short: 'D' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
+  'no-color': { type: 'boolean' },
   forks: { type: 'string', short: 'f' },
   timeout: { type: 'string' },
   'lock-wait': { type: 'string' },
@@ -70,6 +71,7 @@ export const COMMON_HELP = `Options:
       --set-smarthost        set a laptop's SMART_HOST to its server instead of only warning
       --json                 print one JSON document with per-host, per-task results instead of lines
   -v, --verbose              show the remote commands (secrets masked) and round trips per host
+      --no-color             no colours (also NO_COLOR; FORCE_COLOR=1 colours output that is not a terminal)
   -f, --forks N              hosts running their tasks at once (default 50; every host connects
                              and reads at the start whatever the number)
       --timeout SECONDS      SSH connect timeout per host (default 10)
@@ -291,19 +293,24 @@ async function checkJumpHosts(targets: Target[]): Promise<void> {
   }
 }
 
-export function planFor(inv: Inventory, host: InventoryHost, role: Role): HostPlan {
+/** A host's plan: its role and that role's options (typed by the role: roles/server.ts ServerOptions…). */
+export function planFor<O>(inv: Inventory, host: InventoryHost, role: Role<O>, options: NoInfer<O>): HostPlan<O> {
+  return { name: host.name, role, options, ...peerOf(inv, host) };
+}
+
+/** What a host is to the run: its vars and how it is reached (a peer that is read, not changed, is only this). */
+export function peerOf(inv: Inventory, host: InventoryHost): { vars: Record<string, unknown>; target: Target } {
   // the one place that decides a laptop's server (serverOfLaptop); the roles read it as smarthost
   const vars: Record<string, unknown> = groupOf(inv, host) === 'laptop' ? { ...host.vars, smarthost: serverOfLaptop(inv, host) } : { ...host.vars };
-  return { name: host.name, role, vars, target: targetOf(inv, host) };
+  return { vars, target: targetOf(inv, host) };
 }
 
 export interface PlayRequest {
   command: string;
   flags: Flags;
   inventory: Inventory;
-  phases: HostPlan[][];
-  /** extra flags for the roles (h.options) */
-  options?: Record<string, unknown>;
+  /** each plan with its role's options (planFor) */
+  phases: AnyHostPlan[][];
   /** hosts not in the phases that roles may read as peers */
   peers?: Map<string, { vars: Record<string, unknown>; target: Target }>;
   /** hosts whose unreachability is not an error (the exit code ignores it) */
@@ -372,7 +379,7 @@ export async function play(req: PlayRequest): Promise<number> {
     becomePassword = await askSecret('BECOME password:');
     secrets.add(becomePassword);
   }
-  const color = !flags.json && !!process.stdout.isTTY && !process.env.NO_COLOR;
+  const color = useColour({ json: !!flags.json, noColor: !!flags['no-color'] });
   // with render, the reporter stays silent (json: true prints nothing until the end)
   const reporter = new ConsoleReporter({ json: !!flags.json || !!req.render, verbose: !!flags.verbose, color, diff: !!flags.diff, messageLines: req.messageLines });
   const accepted: Array<{ file: string; line: string }> = [];
@@ -398,7 +405,6 @@ export async function play(req: PlayRequest): Promise<number> {
       lockPath: '/run/lock/sendmail-tls-relay.lock',
       lockWaitSeconds: intFlag(flags['lock-wait'], 'lock-wait', 60, 0),
       keepBackups: 5,
-      options: { regenerateCerts: !!flags['regenerate-certs'], setSmarthost: !!flags['set-smarthost'], ...req.options },
       connect: {
         knownHosts: kh.entries,
         knownHostsFile,

@@ -1,11 +1,10 @@
 // npm run deploy -- [--host NAME]... : the server role on hosts in mailservers, the client role on
 // hosts in laptops; without --host, every host (servers first, then every laptop is paired).
-import { applyLimit, COMMON_HELP, GROUPS, groupOf, loadEnv, loadInventory, main, parseFlags, planFor, play, serverOfLaptop } from './cli.js';
+import { applyLimit, COMMON_HELP, GROUPS, groupOf, loadEnv, loadInventory, main, parseFlags, peerOf, planFor, play, serverOfLaptop } from './cli.js';
 import { resolveHostSelection, type InventoryHost } from '../lib/inventory.js';
 import { serverRole } from '../roles/server.js';
 import { clientRole } from '../roles/client.js';
 import { pairingsOf, serverModes } from './pairing.js';
-import { PAIR_OPTION } from '../roles/tasks/per-laptop.js';
 
 const HELP = `usage: npm run deploy -- [--host NAME]... [options]
 Applies the role of each host's group: the server role to hosts in ${GROUPS.servers}, the client
@@ -34,13 +33,12 @@ main(async () => {
   // the server's side of pairing (per-laptop mode: a CERTSUBJECT line per laptop) is written in the
   // server's own run: deploy pairs the laptops it deploys
   const pairings = pairingsOf(inv, laptops);
-  const phases = [servers.map((h) => planFor(inv, h, serverRole)), laptops.map((h) => planFor(inv, h, clientRole))].filter((p) => p.length);
+  const serverOptions = { regenerateCerts: !!flags['regenerate-certs'], pair: pairings };
+  const clientOptions = { setSmarthost: !!flags['set-smarthost'] };
+  const phases = [servers.map((h) => planFor(inv, h, serverRole, serverOptions)), laptops.map((h) => planFor(inv, h, clientRole, clientOptions))].filter((p) => p.length);
   // a laptop reads its server's certificate: a server outside the selection is read, not changed
   const peers = new Map(
-    [...new Set(laptops.map((l) => serverOfLaptop(inv, l)))].filter((s) => !servers.some((h) => h.name === s)).map((s) => {
-      const p = planFor(inv, inv.hosts.get(s)!, serverRole);
-      return [s, { vars: p.vars, target: p.target }] as const;
-    }),
+    [...new Set(laptops.map((l) => serverOfLaptop(inv, l)))].filter((s) => !servers.some((h) => h.name === s)).map((s) => [s, peerOf(inv, inv.hosts.get(s)!)] as const),
   );
-  return play({ command: 'deploy', flags, inventory: inv, phases, peers, options: { [PAIR_OPTION]: pairings } });
+  return play({ command: 'deploy', flags, inventory: inv, phases, peers });
 });

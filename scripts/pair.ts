@@ -1,11 +1,10 @@
 // npm run pair laptop1 [laptop2 ...] | --all : make sure each laptop's server is deployed, then
 // apply the client role (copy the server's certificate and key) to each laptop.
-import { applyLimit, limitHosts, COMMON_HELP, GROUPS, loadEnv, loadInventory, main, parseFlags, planFor, play, serverOfLaptop, UsageError } from './cli.js';
+import { applyLimit, limitHosts, COMMON_HELP, GROUPS, loadEnv, loadInventory, main, parseFlags, peerOf, planFor, play, serverOfLaptop, UsageError } from './cli.js';
 import { resolveHostSelection } from '../lib/inventory.js';
 import { serverRole } from '../roles/server.js';
 import { clientRole } from '../roles/client.js';
 import { pairingsOf, serverModes } from './pairing.js';
-import { PAIR_OPTION } from '../roles/tasks/per-laptop.js';
 
 const HELP = `usage: npm run pair -- LAPTOP... | --all [options]
 Pairs laptops with their server: deploys the server side (the server role), then gives each laptop
@@ -46,18 +45,14 @@ main(async () => {
   const deployed = serverNames.filter((s) => !outside.includes(s));
   const servers = deployed.length ? resolveHostSelection(inv, deployed, GROUPS.servers) : [];
   const pairings = pairingsOf(inv, laptops);
-  const peers = new Map(
-    outside.map((s) => {
-      const p = planFor(inv, inv.hosts.get(s)!, serverRole);
-      return [s, { vars: p.vars, target: p.target }] as const;
-    }),
-  );
+  const peers = new Map(outside.map((s) => [s, peerOf(inv, inv.hosts.get(s)!)] as const));
+  const serverOptions = { regenerateCerts: !!flags['regenerate-certs'], pair: pairings };
+  const clientOptions = { setSmarthost: !!flags['set-smarthost'] };
   return play({
     command: 'pair',
     flags,
     inventory: inv,
-    phases: [servers.map((h) => planFor(inv, h, serverRole)), laptops.map((h) => planFor(inv, h, clientRole))].filter((p) => p.length),
+    phases: [servers.map((h) => planFor(inv, h, serverRole, serverOptions)), laptops.map((h) => planFor(inv, h, clientRole, clientOptions))].filter((p) => p.length),
     peers,
-    options: { [PAIR_OPTION]: pairings },
   });
 });

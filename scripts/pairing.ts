@@ -1,11 +1,10 @@
 // What the entry points hand the roles about pairing: the tls_mode of each server (checked before
 // any host is contacted) and, per laptop, its server and the CN its certificate will carry.
 import type { Inventory, InventoryHost } from '../lib/inventory.js';
-import { laptopCommonName, tlsMode, type LaptopPairing, type TlsMode } from '../roles/text/tls-mode.js';
-import { laptopSubject } from '../roles/pki/laptop-ca.js';
+import { laptopCommonName, laptopSubject, tlsMode, type LaptopPairing, type TlsMode } from '../roles/server.js';
 import { GROUPS, serverOfLaptop, serversOf, UsageError } from './cli.js';
 import { resolveHostSelection } from '../lib/inventory.js';
-import { requiresVerifiedServer } from '../roles/text/trust.js';
+import { requiresVerifiedServer } from '../roles/client.js';
 
 /** Every mail server's tls_mode; a bad value is bad input (file and line, exit 1). */
 export function serverModes(inv: Inventory): Map<string, TlsMode> {

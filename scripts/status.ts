@@ -2,10 +2,9 @@
 // certificate it presents (subject, issuer, SHA-256 fingerprint, expiry), whether a laptop's
 // certificate is what its server trusts, and whether the access line is there. Read-only: the
 // roles only read (and the run is in check mode besides).
-import { applyLimit, COMMON_HELP, GROUPS, groupOf, loadEnv, loadInventory, main, parseFlags, planFor, play, serverOfLaptop } from './cli.js';
+import { applyLimit, COMMON_HELP, GROUPS, groupOf, loadEnv, loadInventory, main, parseFlags, peerOf, planFor, play, serverOfLaptop } from './cli.js';
 import { resolveHostSelection, type InventoryHost } from '../lib/inventory.js';
-import { laptopStatusRole, serverStatusRole, STATUS_TASK } from '../roles/status.js';
-import { renderStatus, statusExitCode, type HostStatus } from '../roles/text/status.js';
+import { laptopStatusRole, renderStatus, serverStatusRole, statusExitCode, STATUS_TASK, type HostStatus } from '../roles/status.js';
 import { serverModes } from './pairing.js';
 
 const HELP = `usage: npm run status -- [--host NAME]... [--json] [options]
@@ -35,13 +34,10 @@ main(async () => {
     ? resolveHostSelection(inv, named)
     : [...resolveHostSelection(inv, [], GROUPS.servers), ...resolveHostSelection(inv, [], GROUPS.laptops)]);
   hosts.filter((h) => groupOf(inv, h) === 'laptop').forEach((l) => serverOfLaptop(inv, l));
-  const plans = hosts.map((h) => planFor(inv, h, groupOf(inv, h) === 'server' ? serverStatusRole : laptopStatusRole));
+  const plans = hosts.map((h) => planFor(inv, h, groupOf(inv, h) === 'server' ? serverStatusRole : laptopStatusRole, {}));
   // laptops read their server as a peer, even when it is not listed with --host
   const peers = new Map(
-    [...inv.hosts.values()].filter((h) => groupOf(inv, h) === 'server').map((h) => {
-      const p = planFor(inv, h, serverStatusRole);
-      return [h.name, { vars: p.vars, target: p.target }] as const;
-    }),
+    [...inv.hosts.values()].filter((h) => groupOf(inv, h) === 'server').map((h) => [h.name, peerOf(inv, h)] as const),
   );
   let stale = false;
   let trustCode = 0;

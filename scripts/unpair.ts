@@ -11,8 +11,7 @@ import { serverRole } from '../roles/server.js';
 import { clientRole } from '../roles/client.js';
 import { laptopUnpairRole, serverUnpairRole } from '../roles/unpair.js';
 import { pairingsOf, serverModes } from './pairing.js';
-import { UNPAIR_OPTION } from '../roles/tasks/per-laptop.js';
-import type { HostPlan } from '../lib/play.js';
+import type { AnyHostPlan } from '../lib/play.js';
 
 const HELP = `usage: npm run unpair -- LAPTOP... [--regenerate-and-repair] [options]
 Shuts laptops out of relaying through their server.
@@ -55,17 +54,22 @@ main(async () => {
   }
   const perLaptopServers = [...new Set(perLaptop.map((p) => p.server))];
   const servers = resolveHostSelection(inv, [...perLaptopServers, ...sharedServers], GROUPS.servers);
-  const phase1: HostPlan[] = servers.map((h) => planFor(inv, h, sharedServers.includes(h.name) ? serverRole : serverUnpairRole));
-  const phase2: HostPlan[] = [
-    ...laptops.filter((l) => perLaptop.some((p) => p.name === l.name)).map((h) => planFor(inv, h, laptopUnpairRole)),
-    ...repair.map((h) => planFor(inv, h, clientRole)),
+  // shared-key servers: their key is regenerated (the server role with update_tls new) and their
+  // other laptops paired again; per-laptop servers: their lines for the laptops go
+  const phase1: AnyHostPlan[] = servers.map((h) =>
+    sharedServers.includes(h.name)
+      ? planFor(inv, h, serverRole, { regenerateCerts: true, unpair: perLaptop })
+      : planFor(inv, h, serverUnpairRole, { unpair: perLaptop }),
+  );
+  const phase2: AnyHostPlan[] = [
+    ...laptops.filter((l) => perLaptop.some((p) => p.name === l.name)).map((h) => planFor(inv, h, laptopUnpairRole, {})),
+    ...repair.map((h) => planFor(inv, h, clientRole, { setSmarthost: !!flags['set-smarthost'] })),
   ];
   return play({
     command: 'unpair',
     flags,
     inventory: inv,
     phases: [phase1, phase2].filter((p) => p.length),
-    options: { [UNPAIR_OPTION]: perLaptop, regenerateCerts: sharedServers.length > 0 },
     unreachableOk: perLaptop.map((p) => p.name),
     onResult(result, unreachable) {
       if (flags.json) return;

@@ -1,10 +1,8 @@
 // npm run verify -- LAPTOP... | --all [--rcpt ADDRESS] : prove each laptop's pairing from the laptop
 // itself, without sending mail and without changing anything on any host.
-import { applyLimit, COMMON_HELP, GROUPS, loadEnv, loadInventory, main, parseFlags, planFor, play, serverOfLaptop, UsageError } from './cli.js';
+import { applyLimit, COMMON_HELP, GROUPS, loadEnv, loadInventory, main, parseFlags, peerOf, planFor, play, serverOfLaptop, UsageError } from './cli.js';
 import { resolveHostSelection } from '../lib/inventory.js';
-import { verifyRole, DEFAULT_RCPT } from '../roles/verify.js';
-import { serverRole } from '../roles/server.js';
-import { checkMailAddress } from '../roles/text/smtp-probe.js';
+import { checkMailAddress, verifyRole, DEFAULT_RCPT } from '../roles/verify.js';
 import { laptopTrustVars } from './pairing.js';
 
 const HELP = `usage: npm run verify -- LAPTOP... | --all [--rcpt ADDRESS] [options]
@@ -41,15 +39,9 @@ main(async () => {
     command: 'verify',
     flags,
     inventory: inv,
-    phases: [laptops.map((h) => planFor(inv, h, verifyRole))],
+    phases: [laptops.map((h) => planFor(inv, h, verifyRole, { rcpt }))],
     // read only when the server's fqdn var is missing (its certificate's CN names it)
-    peers: new Map(
-      servers.map((h) => {
-        const p = planFor(inv, h, serverRole);
-        return [h.name, { vars: p.vars, target: p.target }] as const;
-      }),
-    ),
-    options: { rcpt },
+    peers: new Map(servers.map((h) => [h.name, peerOf(inv, h)] as const)),
     messageLines: true,
   });
 });

@@ -2,17 +2,11 @@
 // pyinfra's and Ansible's manner: read the current state (from the run's snapshot), compute the
 // change with a pure function, write only the difference, and notify handlers only when something
 // was written. Check mode, diff, backup, rollback, owner and mode are handled once, below
-// (h.write in lib/runner.ts), so no task has a check-mode branch of its own.
+// (h.write in lib/host-session.ts), so no task has a check-mode branch of its own.
 import { createHash } from 'node:crypto';
-import type { HostHandle, PeerHandle, WriteSpec } from '../types.js';
+import type { HostHandle, PeerHandle, PutSpec, WriteSpec } from '../types.js';
 
 type Handle = Pick<HostHandle, 'name' | 'files' | 'write' | 'notify' | 'warn' | 'checkMode' | 'changed' | '$'>;
-
-/** Where put() copies a file from: another host of the run (a laptop's server), through memory only. */
-export interface PeerSource {
-  peer: PeerHandle;
-  path: string;
-}
 
 export interface OpOptions {
   /** handlers to notify when the operation changed something */
@@ -56,50 +50,77 @@ export async function edit(
 }
 
 /**
- * Put a whole file (a certificate, a key copied from a peer through memory): written when its
- * content, owner or mode differ. A secret is compared by digest and never shown. True when changed.
+ * Put whole files (certificates, a key copied from a peer through memory): those whose content,
+ * owner or mode differ are written, all in one round trip (each file atomically, with its backup),
+ * and the handlers are notified once. A secret is compared by digest and never shown; a peer's
+ * file is compared by digest too, and its content read from the peer, into memory, only when it is
+ * to be written, never in check mode (which reports the change without reading the secret). Made
+ * content (`make`) is made only in a real run, when the task has decided the file is to be written.
+ * True when something changed.
  */
-export async function put(h: Handle, spec: WriteSpec | (Omit<WriteSpec, 'content'> & { from: PeerSource }), o?: OpOptions): Promise<boolean> {
-  if ('from' in spec) return putFrom(h, spec, o);
-  const [cur] = await h.files([{ path: spec.path, digestOnly: !!spec.secret, secret: spec.secret }]);
-  const want = createHash('sha256').update(Buffer.from(spec.content)).digest('hex');
-  const same =
-    cur.exists &&
-    cur.sha256 === want &&
-    (spec.mode === undefined || cur.mode === spec.mode) &&
-    (spec.owner === undefined || cur.owner === spec.owner) &&
-    (spec.group === undefined || cur.group === spec.group);
-  if (same) return false;
-  await h.write([spec]);
+export async function put(h: Handle, spec: PutSpec | readonly PutSpec[], o?: OpOptions): Promise<boolean> {
+  const specs: readonly PutSpec[] = Array.isArray(spec) ? spec : [spec as PutSpec];
+  const secretOf = (s: PutSpec) => ('from' in s ? (s.secret ?? true) : !!s.secret);
+  // what each file should hold, as a digest: the content's, or the peer's file's (one read per peer)
+  const want = new Map<PutSpec, string>();
+  for (const [peer, of] of byPeer(specs)) {
+    const src = await peer.files(of.map((s) => ({ path: s.from.path, digestOnly: true, secret: secretOf(s) })));
+    src.forEach((f, i) => {
+      if (!f.exists) throw new Error(`${peer.name} has no ${of[i].from.path}`);
+      want.set(of[i], f.sha256!);
+    });
+  }
+  for (const s of specs) if ('content' in s) want.set(s, createHash('sha256').update(Buffer.from(s.content)).digest('hex'));
+  const cur = await h.files(specs.map((s) => ({ path: s.path, digestOnly: secretOf(s), secret: secretOf(s) || undefined })));
+  const todo = specs.filter((s, i) => {
+    const c = cur[i];
+    // made content (`make`) is not known before it is made: written (h.write skips it if the same)
+    const same =
+      want.has(s) &&
+      c.exists &&
+      c.sha256 === want.get(s) &&
+      (s.mode === undefined || c.mode === s.mode) &&
+      (s.owner === undefined || c.owner === s.owner) &&
+      (s.group === undefined || c.group === s.group);
+    return !same;
+  });
+  if (!todo.length) return false;
+  // a peer's file that is to be written: its content, read now (one read per peer); in check mode,
+  // only said
+  const content = new Map<PutSpec, Buffer>();
+  for (const [peer, of] of byPeer(todo)) {
+    if (h.checkMode) {
+      for (const s of of) h.changed(`update ${s.path} from ${peer.name}:${s.from.path} (${secretOf(s) ? 'secret content; not shown' : 'content not read in check mode'})`);
+      continue;
+    }
+    const full = await peer.files(of.map((s) => ({ path: s.from.path, secret: secretOf(s) })));
+    full.forEach((f, i) => content.set(of[i], f.content!));
+  }
+  const writes: WriteSpec[] = [];
+  for (const s of todo) {
+    if ('content' in s) writes.push(s);
+    else if ('from' in s) {
+      if (content.has(s)) writes.push({ path: s.path, content: content.get(s)!, mode: s.mode, owner: s.owner, group: s.group, secret: secretOf(s) });
+    } else if (h.checkMode) h.changed(`${cur[specs.indexOf(s)].exists ? 'update' : 'create'} ${s.path} (${s.describe})`);
+    else writes.push({ path: s.path, content: await s.make(), mode: s.mode, owner: s.owner, group: s.group, secret: s.secret });
+  }
+  if (writes.length) await h.write(writes); // one round trip, in the order given
   notifyAll(h, o);
   return true;
 }
 
-/**
- * Copy a peer's file (a key) when its digest, owner or mode differ. Only digests are compared: the
- * content is read from the peer, into memory, only when it is to be written, and never in check
- * mode (which reports the change without reading the secret).
- */
-async function putFrom(h: Handle, spec: Omit<WriteSpec, 'content'> & { from: PeerSource }, o?: OpOptions): Promise<boolean> {
-  const secret = spec.secret ?? true;
-  const [src] = await spec.from.peer.files([{ path: spec.from.path, digestOnly: true, secret }]);
-  if (!src.exists) throw new Error(`${spec.from.peer.name} has no ${spec.from.path}`);
-  const [cur] = await h.files([{ path: spec.path, digestOnly: true, secret }]);
-  const same =
-    cur.exists &&
-    cur.sha256 === src.sha256 &&
-    (spec.mode === undefined || cur.mode === spec.mode) &&
-    (spec.owner === undefined || cur.owner === spec.owner) &&
-    (spec.group === undefined || cur.group === spec.group);
-  if (same) return false;
-  if (h.checkMode) {
-    h.changed(`update ${spec.path} from ${spec.from.peer.name}:${spec.from.path} (${secret ? 'secret content; not shown' : 'content not read in check mode'})`);
-  } else {
-    const [full] = await spec.from.peer.files([{ path: spec.from.path, secret }]);
-    await h.write([{ path: spec.path, content: full.content!, mode: spec.mode, owner: spec.owner, group: spec.group, secret }]);
+type FromSpec = Extract<PutSpec, { from: unknown }>;
+
+/** The specs copied from peers, grouped by peer (by name: each h.peer() is a new handle), in the order given. */
+function byPeer(specs: readonly PutSpec[]): Array<[PeerHandle, FromSpec[]]> {
+  const m = new Map<string, [PeerHandle, FromSpec[]]>();
+  for (const s of specs) {
+    if (!('from' in s)) continue;
+    const g = m.get(s.from.peer.name) ?? [s.from.peer, []];
+    g[1].push(s);
+    m.set(s.from.peer.name, g);
   }
-  notifyAll(h, o);
-  return true;
+  return [...m.values()];
 }
 
 /**

@@ -33,10 +33,8 @@ export const accessLetsIssuerRelay = task("the access map lets the server certif
   // the certificate sendmail presents (sendmail.cf's ServerCertFile), not Debian's by assumption
   const SERVER_CERT = presented(await sendmailUses(h, 'server')).cert;
   const [cert] = await h.files([SERVER_CERT]);
-  if (!cert.exists) {
-    if (h.checkMode) return h.say(`would add the CERTISSUER line once ${SERVER_CERT} exists`);
-    throw new Error(`${SERVER_CERT} is missing on ${h.name}`);
-  }
+  // (check mode: update_tls, which makes it, did not run)
+  if (!cert.exists) return h.missing(`${SERVER_CERT} is missing on ${h.name}`, `add the CERTISSUER line once ${SERVER_CERT} exists`);
   let key: string;
   try {
     key = certIssuerKey(cert.content!.toString('utf8'));

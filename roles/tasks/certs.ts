@@ -19,7 +19,7 @@ export const copyServerCertificate = task("copy the server's certificate and key
   if (tlsMode(server.vars, server.name) === 'per-laptop') return h.skip(`per-laptop mode (${server.name}): the laptop gets a key of its own`);
   // what the server's sendmail presents (its sendmail.cf), copied to where the laptop's sendmail
   // looks (Debian's names; laptopTlsFilesServed refused a laptop whose sendmail.mc names others)
-  const from = presented(await serverUses(server));
+  const from = presented(await serverUses(h, server));
   const [scert, skey] = await server.files([from.cert, { path: from.key, digestOnly: true, secret: true }]);
   if (!scert.exists || !skey.exists) {
     throw new Error(`${server.name} has no ${!scert.exists ? from.cert : from.key}: deploy the server first (npm run deploy -- --host ${server.name})`);
@@ -33,8 +33,14 @@ export const copyServerCertificate = task("copy the server's certificate and key
     h.say(`laptop certificate ${was} is not the server's ${now}`);
   }
   const cert = { content: scert.content!, mode: CERT_MODE, owner: 'root', group: 'smmsp' };
-  await h.put({ path: CLIENT_CERT, ...cert }, { notify: RELOAD });
-  await h.put({ path: SERVER_CERT, ...cert }, { notify: RELOAD });
-  // the key: compared by digest; read from the server into memory only when it is to be written
-  await h.put({ path: COMMON_KEY, from: { peer: server, path: from.key }, mode: KEY_MODE, owner: 'root', group: 'smmsp', secret: true }, { notify: RELOAD });
+  // the three files in one write (one round trip); the key compared by digest, and read from the
+  // server into memory only when it is to be written
+  await h.put(
+    [
+      { path: CLIENT_CERT, ...cert },
+      { path: SERVER_CERT, ...cert },
+      { path: COMMON_KEY, from: { peer: server, path: from.key }, mode: KEY_MODE, owner: 'root', group: 'smmsp', secret: true },
+    ],
+    { notify: RELOAD },
+  );
 });

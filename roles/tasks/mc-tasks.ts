@@ -51,7 +51,13 @@ export function serverNames(server: { name: string; vars: Readonly<Record<string
   return [...new Set(names)];
 }
 
-export function smartHostTask(serverOf: (h: HostHandle) => string, serverFqdn: (h: HostHandle) => Promise<string | undefined>): Task {
+/** The options the SMART_HOST task reads (the client role's, roles/client.ts ClientOptions). */
+export interface SmartHostOptions {
+  /** --set-smarthost: set a laptop's SMART_HOST to its server instead of only warning */
+  setSmarthost?: boolean;
+}
+
+export function smartHostTask(serverOf: (h: HostHandle) => string, serverFqdn: (h: HostHandle) => Promise<string | undefined>): Task<SmartHostOptions> {
   return {
     name: "the laptop's SMART_HOST is its server",
     async run(h) {

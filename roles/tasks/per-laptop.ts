@@ -4,8 +4,8 @@
 //
 // Server: the laptop CA (key root:root 0600, never printed), the confCACERT bundle (its own
 // certificate + the CA), `CERTISSUER:<CA> SUBJECT` and one `CERTSUBJECT:<laptop> RELAY` per paired
-// laptop (the entry point hands the laptops to pair or unpair in h.options, so that the server's
-// lines are written in the server's own run).
+// laptop (the entry point hands the laptops to pair or unpair in the role's options, PairingOptions,
+// so that the server's lines are written in the server's own run).
 // Laptop: its own key (made on the laptop, never read by the tool), a certificate the tool signs
 // with the CA key (read from the server into memory only), a copy of the server's certificate to
 // verify the server, and defines after the include naming those files. The server's key must not
@@ -46,6 +46,7 @@ import {
   pairingsFor,
   serverCommonName,
   tlsMode,
+  type LaptopPairing,
 } from '../text/tls-mode.js';
 import { task } from '../../lib/role.js';
 
@@ -53,9 +54,13 @@ const CA_KEY_MODE = 0o600;
 const CERT_MODE = 0o644;
 const LAPTOP_KEY_MODE = 0o640;
 
-/** h.options keys the entry points set. */
-export const PAIR_OPTION = 'pairLaptops';
-export const UNPAIR_OPTION = 'unpairLaptops';
+/** The options the access-map task reads (the server role's, roles/server.ts ServerOptions): the
+ *  laptops whose lines this run writes or removes (each pairing names its server; the others' are
+ *  left alone). */
+export interface PairingOptions {
+  pair?: readonly LaptopPairing[];
+  unpair?: readonly LaptopPairing[];
+}
 
 /** The laptop-side files and the defines that name them (shared-key mode removes these defines). */
 export const LAPTOP_DEFINES: ReadonlyArray<[string, string]> = [
@@ -117,8 +122,7 @@ export const serverTrustsLaptopCa = task('the server trusts the laptop CA for cl
   const SERVER_CERT = presented(await sendmailUses(h, 'server')).cert;
   const [scert, ca] = await h.files([SERVER_CERT, LAPTOP_CA_CERT]);
   if (!scert.exists || !ca.exists) {
-    if (h.checkMode) return h.changed(`create ${RELAY_CA_BUNDLE} (the server's certificate and the laptop CA)`);
-    throw new Error(`${!scert.exists ? SERVER_CERT : LAPTOP_CA_CERT} is missing on ${h.name}`);
+    return h.missing(`${!scert.exists ? SERVER_CERT : LAPTOP_CA_CERT} is missing on ${h.name}`, `create ${RELAY_CA_BUNDLE} (the server's certificate and the laptop CA)`);
   }
   // rebuilt whenever the server's certificate changes (update_tls new)
   const bundle = caBundle(scert.content!.toString('utf8'), ca.content!.toString('utf8'));
@@ -126,10 +130,10 @@ export const serverTrustsLaptopCa = task('the server trusts the laptop CA for cl
   await editSendmailMc(h, (mc) => ensureDefineAfterInclude(ensureStarttlsInclude(mc), 'confCACERT', RELAY_CA_BUNDLE));
 });
 
-export const accessForLaptops = task('the access map lets each paired laptop relay (per-laptop mode)', async (h) => {
+export const accessForLaptops = task<PairingOptions>('the access map lets each paired laptop relay (per-laptop mode)', async (h) => {
   const mode = tlsMode(h.vars, h.name);
-  const pair = pairingsFor(h.options, PAIR_OPTION, h.name);
-  const unpair = pairingsFor(h.options, UNPAIR_OPTION, h.name);
+  const pair = pairingsFor(h.options.pair, h.name);
+  const unpair = pairingsFor(h.options.unpair, h.name);
   if (mode !== 'per-laptop') {
     // shared-key mode: the per-laptop lines go
     await editAccess(h, (text) => {
@@ -141,8 +145,7 @@ export const accessForLaptops = task('the access map lets each paired laptop rel
     return;
   }
   const [scert, ca] = await h.files([presented(await sendmailUses(h, 'server')).cert, LAPTOP_CA_CERT]);
-  if (!ca.exists && h.checkMode) return h.changed('add the laptop CA and paired laptops to the access map');
-  if (!ca.exists) throw new Error(`${LAPTOP_CA_CERT} is missing on ${h.name}`);
+  if (!ca.exists) return h.missing(`${LAPTOP_CA_CERT} is missing on ${h.name}`, 'add the laptop CA and paired laptops to the access map');
   await editAccess(h, (text) => {
     let t = text;
     // the shared-key line must go: otherwise any holder of the server's key still relays. Adopting
@@ -197,8 +200,7 @@ export const laptopOwnCertificate = task('the laptop has its own key and a certi
   const subject = laptopSubject(laptopCommonName(h.name, h.vars));
   const [ca, access] = await server.files([LAPTOP_CA_CERT, ACCESS]);
   if (!ca.exists) {
-    if (h.checkMode) return h.changed(`make a key and have ${server.name}'s laptop CA sign its certificate`);
-    throw new Error(`${server.name} has no laptop CA (${LAPTOP_CA_CERT}): deploy the server first (npm run deploy -- --host ${server.name})`);
+    return h.missing(`${server.name} has no laptop CA (${LAPTOP_CA_CERT}): deploy the server first (npm run deploy -- --host ${server.name})`, `make a key and have ${server.name}'s laptop CA sign its certificate`);
   }
   const caPem = ca.content!.toString('utf8');
   const [cert, key] = await h.files([LAPTOP_CLIENT_CERT, { path: LAPTOP_CLIENT_KEY, digestOnly: true, secret: true }]);
@@ -214,15 +216,19 @@ export const laptopOwnCertificate = task('the laptop has its own key and a certi
     await h.attrs(LAPTOP_CLIENT_KEY, { mode: LAPTOP_KEY_MODE, owner: 'root', group: 'smmsp' }, { notify: RELOAD });
   } else {
     h.say(keyUsable ? `certificate ${state}: signing a new one` : 'no usable key of its own: making one on the laptop');
-    if (h.checkMode) return h.changed(keyUsable ? `sign a new ${LAPTOP_CLIENT_CERT}` : `make ${LAPTOP_CLIENT_KEY} and sign ${LAPTOP_CLIENT_CERT}`);
-    // the key is made on the laptop (umask 077, then root:smmsp 0640); only the CSR comes back
-    const csr = keyUsable
-      ? await h.read$`openssl ${laptopCsrFromKeyArgs(subject)}`
-      : await h.$`umask 077; openssl ${laptopCsrArgs(subject)} && chown root:smmsp -- ${LAPTOP_CLIENT_KEY} && chmod 0640 -- ${LAPTOP_CLIENT_KEY}`;
-    const [caKey] = await server.files([{ path: LAPTOP_CA_KEY, secret: true }]);
-    if (!caKey.exists || !caKey.content) throw new Error(`${server.name} has no ${LAPTOP_CA_KEY}`);
-    const signed = signLaptopCsr(csr.stdout, caPem, caKey.content.toString('utf8'), { expectedSubject: subject });
-    await h.put({ path: LAPTOP_CLIENT_CERT, content: signed, mode: CERT_MODE, owner: 'root', group: 'smmsp' }, { notify: RELOAD });
+    // made only when written (never in check mode, which neither makes a key nor reads the CA key):
+    // the key is made on the laptop (umask 077, then root:smmsp 0640); only the CSR comes back, and
+    // the CA key is read from the server into memory to sign it
+    const sign = async () => {
+      const csr = keyUsable
+        ? await h.read$`openssl ${laptopCsrFromKeyArgs(subject)}`
+        : await h.$`umask 077; openssl ${laptopCsrArgs(subject)} && chown root:smmsp -- ${LAPTOP_CLIENT_KEY} && chmod 0640 -- ${LAPTOP_CLIENT_KEY}`;
+      const [caKey] = await server.files([{ path: LAPTOP_CA_KEY, secret: true }]);
+      if (!caKey.exists || !caKey.content) throw new Error(`${server.name} has no ${LAPTOP_CA_KEY}`);
+      return signLaptopCsr(csr.stdout, caPem, caKey.content.toString('utf8'), { expectedSubject: subject });
+    };
+    const describe = keyUsable ? `signed by ${server.name}'s laptop CA` : `a key made on the laptop as ${LAPTOP_CLIENT_KEY}, its certificate signed by ${server.name}'s laptop CA`;
+    await h.put({ path: LAPTOP_CLIENT_CERT, make: sign, describe, mode: CERT_MODE, owner: 'root', group: 'smmsp' }, { notify: RELOAD });
   }
   // the server's side is written in the server's run (pair): say when it is missing
   const entry = access.exists ? findAccessEntry(access.content!.toString('utf8'), laptopEntryId(h.name)) : undefined;
@@ -234,7 +240,7 @@ export const laptopOwnCertificate = task('the laptop has its own key and a certi
 export const laptopHasServerCertificate = task("the laptop holds a copy of the server's certificate to verify it (per-laptop mode)", async (h) => {
   const { server, mode } = serverOf(h);
   if (mode !== 'per-laptop') return h.skip(`shared-key mode (${server.name})`);
-  const SERVER_CERT = presented(await serverUses(server)).cert;
+  const SERVER_CERT = presented(await serverUses(h, server)).cert;
   const [scert] = await server.files([SERVER_CERT]);
   if (!scert.exists) throw new Error(`${server.name} has no ${SERVER_CERT}: deploy the server first`);
   await h.put({ path: RELAY_SERVER_CERT, content: scert.content!, mode: CERT_MODE, owner: 'root', group: 'smmsp' }, { notify: RELOAD });

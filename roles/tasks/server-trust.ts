@@ -59,11 +59,10 @@ export const laptopRequiresVerifiedServer = task('the laptop hands mail only to 
     return;
   }
   // the certificate the server's sendmail presents (its sendmail.cf), the one the laptop will see
-  const certPath = presented(await serverUses(server)).cert;
+  const certPath = presented(await serverUses(h, server)).cert;
   const [scert] = await server.files([certPath]);
   if (!scert.exists || !scert.content) {
-    if (h.checkMode) return h.changed(`add the TLS_Srv rule once ${server.name} has ${certPath}`);
-    throw new Error(`${server.name} has no ${certPath}: deploy the server first (npm run deploy -- --host ${server.name})`);
+    return h.missing(`${server.name} has no ${certPath}: deploy the server first (npm run deploy -- --host ${server.name})`, `add the TLS_Srv rule once ${server.name} has ${certPath}`);
   }
   const pem = scert.content.toString('utf8');
   if (tlsMode(server.vars, server.name) !== 'per-laptop' && !isSelfSigned(pem)) throw new Error(notSelfSignedReason(server.name, certPath));

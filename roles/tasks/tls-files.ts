@@ -57,9 +57,11 @@ function judge(source: SendmailUses['source'], text: string, includesStarttls = 
 /** sendmail.mc has no place for the include: the include task says so, in its own words. */
 export class NoPlanError extends Error {}
 
-const memo = new Map<string, SendmailUses>();
-/** What a server's sendmail uses, as its own run found it (laptops of the same run read it here). */
-const servers = new Map<string, SendmailUses>();
+/** This run's findings (h.memo: per run, not per process): sendmailUses by host, role and planned
+ *  sendmail.mc, and what each server's sendmail uses as its own run found it (its laptops read it). */
+function findings(h: HostHandle): Promise<{ uses: Map<string, SendmailUses>; servers: Map<string, SendmailUses> }> {
+  return h.memo('tls-files', () => ({ uses: new Map<string, SendmailUses>(), servers: new Map<string, SendmailUses>() }));
+}
 
 /** What sendmail on this host uses once this run's sendmail.mc edits are built. */
 export async function sendmailUses(h: HostHandle, role: 'server' | 'laptop'): Promise<SendmailUses> {
@@ -72,6 +74,7 @@ export async function sendmailUses(h: HostHandle, role: 'server' | 'laptop'): Pr
   } catch (e) {
     throw new NoPlanError(`${h.name}:${SENDMAIL_MC}: ${(e as Error).message}`);
   }
+  const { uses: memo, servers } = await findings(h);
   const key = `${h.name}\0${role}\0${planned}`;
   const hit = memo.get(key);
   if (hit) return hit;
@@ -90,8 +93,9 @@ export async function sendmailUses(h: HostHandle, role: 'server' | 'laptop'): Pr
 }
 
 /** The TLS files a laptop's server uses: from the server's part of this run, else its sendmail.cf. */
-export async function serverUses(server: PeerHandle): Promise<SendmailUses> {
+export async function serverUses(h: HostHandle, server: PeerHandle): Promise<SendmailUses> {
   await server.settled(); // the server's part of this run, when it has one, has found it by then
+  const { servers } = await findings(h);
   const known = servers.get(server.name);
   if (known) return known;
   const [cf] = await server.files([SENDMAIL_CF]);

@@ -3,6 +3,7 @@
 // (`openssl s_client -starttls smtp` on the laptop, one SMTP command at a time) printed into a
 // verdict. Nothing here touches a host.
 import { smartHostName } from './sendmail-mc.js';
+import { cfOptions, tlsFiles } from './sendmail-cf.js';
 
 /** The TLS files a laptop's sendmail uses as an SMTP client; no cert/key: it presents none. */
 export interface ClientTlsFiles {
@@ -10,16 +11,6 @@ export interface ClientTlsFiles {
   key?: string;
   caFile?: string;
   caPath?: string;
-}
-
-function cfOption(cf: string, name: string): string | undefined {
-  let v: string | undefined;
-  const re = new RegExp(`^O ${name}=(.*)$`);
-  for (const line of cf.split('\n')) {
-    const m = re.exec(line.replace(/\r$/, ''));
-    if (m) v = m[1].trim();
-  }
-  return v || undefined;
 }
 
 /**
@@ -30,10 +21,9 @@ function cfOption(cf: string, name: string): string | undefined {
  * certificate, and neither does verify's session (presenting one would prove what mail never does).
  */
 export function clientTlsFiles(cf: string): ClientTlsFiles {
-  const cert = cfOption(cf, 'ClientCertFile');
-  const key = cfOption(cf, 'ClientKeyFile');
-  const ca = { caFile: cfOption(cf, 'CACertFile'), caPath: cfOption(cf, 'CACertPath') };
-  return cert && key ? { cert, key, ...ca } : ca;
+  const f = tlsFiles(cfOptions(cf));
+  const ca = { caFile: f.caCert, caPath: f.caPath };
+  return f.clientCert && f.clientKey ? { cert: f.clientCert, key: f.clientKey, ...ca } : ca;
 }
 
 /** The smart host sendmail.cf sends through (`DS` macro), host name only; undefined when none. */

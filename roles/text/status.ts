@@ -1,5 +1,6 @@
 // `status`: what each host presents and whether its server trusts it. Pure: the role reads the
 // files, these functions judge them and print the table.
+import { chalk } from 'zx/core';
 import { findAccessEntry, accessLine } from './access-file.js';
 import { certInfo, certIssuerKey } from './dn.js';
 import { laptopCertState, laptopSubject, type LaptopCertState } from '../pki/laptop-ca.js';
@@ -199,8 +200,8 @@ export type HostStatus = ServerStatus | LaptopStatus | { role: 'unreachable'; re
 
 /** The status table: a block per host; problems stand out (upper case tag, red on a terminal). */
 export function renderStatus(hosts: Array<[string, HostStatus]>, color = false): string {
-  const red = (s: string) => (color ? `\x1b[31m${s}\x1b[0m` : s);
-  const green = (s: string) => (color ? `\x1b[32m${s}\x1b[0m` : s);
+  const red = (s: string) => (color ? chalk.red(s) : s);
+  const green = (s: string) => (color ? chalk.green(s) : s);
   const out: string[] = [];
   const certLines = (c: ReturnType<typeof certSummary>, label: string) => {
     if (!c) return [`  ${label}: none`];

@@ -70,14 +70,9 @@ export interface LaptopPairing {
   cn: string;
 }
 
-/** The pairings in h.options[key] that concern `server` (ignores malformed entries). */
-export function pairingsFor(options: Readonly<Record<string, unknown>>, key: string, server: string): LaptopPairing[] {
-  const list = options[key];
-  if (!Array.isArray(list)) return [];
-  return list.filter(
-    (p): p is LaptopPairing =>
-      !!p && typeof p === 'object' && typeof (p as LaptopPairing).name === 'string' && typeof (p as LaptopPairing).cn === 'string' && (p as LaptopPairing).server === server,
-  );
+/** The pairings of a list (a role's options: pair, unpair) that concern `server`. */
+export function pairingsFor(list: readonly LaptopPairing[] | undefined, server: string): LaptopPairing[] {
+  return (list ?? []).filter((p) => p.server === server);
 }
 
 export type Expiry = 'expired' | 'expiring' | 'not-yet-valid' | 'valid';

@@ -1,10 +1,10 @@
-// An in-memory host for unit tests of tasks and roles: the real engine (lib/runner.ts runPlay, with
+// An in-memory host for unit tests of tasks and roles: the real engine (lib/play.ts runPlay, with
 // its check mode, diff, backups, rollback, notify and handlers) runs the real roles against files
 // held in a Map, with no SSH, no root and no lab. Probes are answered from a table by name, and every
 // command a task runs is recorded (and answered by a handler the test may give), so a test reads
 // "files and facts in, writes and commands out", as pyinfra's operation tests do.
 import { createHash } from 'node:crypto';
-import type { HostConnection, PlayOptions, HostPlan, PlayResult } from '../../lib/play.js';
+import type { AnyHostPlan, HostConnection, PlayOptions, PlayResult } from '../../lib/play.js';
 import { runPlay } from '../../lib/play.js';
 import type { ReadSpec, RemoteFile, Role, RunResult, TaskResult, WriteSpec } from '../../lib/types.js';
 import type { Target } from '../../lib/connection.js';
@@ -39,6 +39,8 @@ export class FakeHost implements HostConnection {
   private note(what: string): void {
     this.log.push({ at: performance.now() - this.born, what });
   }
+  /** the paths of each write round trip */
+  readonly writes: string[][] = [];
   private backups = new Map<string, FakeFile>();
   private clock = 1_700_000_000;
 
@@ -93,6 +95,7 @@ export class FakeHost implements HostConnection {
     this.roundTrips++;
     this.writeCalls++;
     this.note(`write ${specs.map((s) => s.path).join(' ')}`);
+    this.writes.push(specs.map((s) => s.path));
     return specs.map((s, i) => {
       const old = this.files.get(s.path);
       let backup: string | undefined;
@@ -140,15 +143,29 @@ function target(name: string): Target {
   return { name, host: name, port: 22, user: 'root', become: false };
 }
 
-/** Run roles on fake hosts: phases of [host, role, vars]; returns the play's result and every task line. */
+/** A host of a fake play: its role and that role's options (default: o.options of playOnFakes, else none). */
+export interface FakePlan<O = unknown> {
+  host: FakeHost;
+  role: Role<O>;
+  vars?: Record<string, unknown>;
+  options?: O;
+}
+
+/** One fake plan, typed: the options are checked against the role's (e.g. serverRole's ServerOptions). */
+export function on<O>(host: FakeHost, role: Role<O>, options?: NoInfer<O>, vars?: Record<string, unknown>): FakePlan<O> {
+  return { host, role, options, vars };
+}
+
+/** Run roles on fake hosts: phases of [host, role, vars, options]; returns the play's result and every task line. */
 export async function playOnFakes(
-  phases: Array<Array<{ host: FakeHost; role: Role; vars?: Record<string, unknown> }>>,
-  o: { check?: boolean; diff?: boolean; options?: Record<string, unknown>; peers?: FakeHost[] } = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  phases: Array<Array<FakePlan<any>>>,
+  o: { check?: boolean; diff?: boolean; options?: object; peers?: FakeHost[] } = {},
 ): Promise<PlayResult & { lines: TaskResult[] }> {
   const hosts = new Map<string, FakeHost>();
   for (const ph of phases) for (const p of ph) hosts.set(p.host.name, p.host);
   for (const p of o.peers ?? []) hosts.set(p.name, p);
-  const plans: HostPlan[][] = phases.map((ph) => ph.map((p) => ({ name: p.host.name, role: p.role, vars: p.vars ?? {}, target: target(p.host.name) })));
+  const plans: AnyHostPlan[][] = phases.map((ph) => ph.map((p) => ({ name: p.host.name, role: p.role, options: p.options ?? o.options ?? {}, vars: p.vars ?? {}, target: target(p.host.name) })));
   const lines: TaskResult[] = [];
   const opts: PlayOptions = {
     open: async (t) => {
@@ -162,7 +179,6 @@ export async function playOnFakes(
     lockPath: '/run/lock/fake.lock',
     lockWaitSeconds: 0,
     keepBackups: 5,
-    options: o.options ?? {},
     connect: { knownHosts: [], knownHostsFile: '/dev/null', timeoutMs: 1000 },
     reporter: { taskResult: (r) => lines.push(r), hostUnreachable: () => {} },
     mask: (s) => s,

@@ -82,3 +82,124 @@ test('a failing zx command fails the task with one line naming the command and i
   assert.equal(r.lines[0].status, 'failed');
   assert.equal(r.lines[0].error, 'do-it --now failed (exit 2): boom: no such thing');
 });
+
+/** put of several files at once: a certificate twice and a key copied from a peer, as a laptop's first pair does. */
+const SERVER_KEY = 'SERVER-SECRET-KEY-MATERIAL-2222222222';
+function putThree(): Task {
+  return {
+    name: 'three files',
+    run: async (hh) =>
+      void (await hh.put(
+        [
+          { path: '/etc/a.crt', content: 'CERT\n', mode: 0o644, owner: 'root', group: 'smmsp' },
+          { path: '/etc/b.crt', content: 'CERT\n', mode: 0o644, owner: 'root', group: 'smmsp' },
+          { path: '/etc/k.key', from: { peer: hh.peer('srv'), path: '/srv/k.key' }, mode: 0o640, owner: 'root', group: 'smmsp', secret: true },
+        ],
+        { notify: RELOAD },
+      )),
+  };
+}
+const threeRole = (): Role => ({ ...role(putThree()), gather: () => ({ files: [{ path: '/etc/a.crt' }, { path: '/etc/b.crt' }, { path: '/etc/k.key', digestOnly: true, secret: true }], probes: {} }) });
+const peerSrv = () => new FakeHost('srv', { '/srv/k.key': { content: SERVER_KEY, mode: 0o600 } });
+
+test('put of several files: one write round trip, each with its owner and mode, the secret never shown, notify once', async () => {
+  const h = new FakeHost('h', { '/etc/b.crt': { content: 'OLD\n', mode: 0o600, owner: 'root', group: 'root' } });
+  const srv = peerSrv();
+  const r = await playOnFakes([[{ host: h, role: threeRole() }]], { diff: true, peers: [srv] });
+  assert.equal(r.lines[0].status, 'changed', JSON.stringify(r.lines));
+  // the snapshot read (lock) + one write of the three files + the handler's command
+  assert.equal(h.roundTrips, 3);
+  assert.deepEqual(h.written, ['/etc/a.crt', '/etc/b.crt', '/etc/k.key']);
+  assert.equal(h.text('/etc/k.key'), SERVER_KEY);
+  for (const p of ['/etc/a.crt', '/etc/b.crt']) assert.deepEqual([h.files.get(p)!.mode, h.files.get(p)!.group, h.text(p)], [0o644, 'smmsp', 'CERT\n']);
+  assert.deepEqual([h.files.get('/etc/k.key')!.mode, h.files.get('/etc/k.key')!.group], [0o640, 'smmsp']);
+  assert.deepEqual(h.commands, ['service thing reload']);
+  assert.deepEqual(r.lines[0].messages, ['create /etc/a.crt', 'update /etc/b.crt', 'create /etc/k.key']);
+  assert.match(r.lines[0].diffs.join('\n'), /^\+CERT$/m);
+  assert.doesNotMatch(JSON.stringify(r.lines), /SECRET-KEY-MATERIAL/);
+  // again: nothing differs, nothing written, the peer's key not read (digest only), no handler
+  const srvTrips = srv.roundTrips;
+  const again = await playOnFakes([[{ host: h, role: threeRole() }]], { peers: [srv] });
+  assert.deepEqual(again.lines.map((l) => l.status), ['ok']);
+  assert.equal(h.written.length, 3);
+  assert.equal(srv.roundTrips - srvTrips, 1, 'one digest read of the peer');
+});
+
+test('put of several files, only the one that differs is written (its mode alone)', async () => {
+  const h = new FakeHost('h', {
+    '/etc/a.crt': { content: 'CERT\n', mode: 0o644, owner: 'root', group: 'smmsp' },
+    '/etc/b.crt': { content: 'CERT\n', mode: 0o600, owner: 'root', group: 'smmsp' },
+    '/etc/k.key': { content: SERVER_KEY, mode: 0o640, owner: 'root', group: 'smmsp' },
+  });
+  const r = await playOnFakes([[{ host: h, role: threeRole() }]], { peers: [peerSrv()] });
+  assert.deepEqual(h.written, ['/etc/b.crt']);
+  assert.deepEqual(r.lines[0].messages, ['set owner/mode of /etc/b.crt']);
+  assert.equal(h.files.get('/etc/b.crt')!.mode, 0o644);
+});
+
+test('put of several files in check mode: reported, nothing written, the peer secret never read', async () => {
+  const h = new FakeHost('h', {});
+  const srv = peerSrv();
+  const r = await playOnFakes([[{ host: h, role: threeRole() }]], { check: true, diff: true, peers: [srv] });
+  assert.equal(r.lines[0].status, 'changed');
+  assert.deepEqual(h.written, []);
+  assert.deepEqual(h.commands, []);
+  assert.deepEqual(r.lines[0].messages, ['would update /etc/k.key from srv:/srv/k.key (secret content; not shown)', 'would create /etc/a.crt', 'would create /etc/b.crt']);
+  assert.equal(srv.roundTrips, 1, 'the peer was asked for a digest only');
+  assert.doesNotMatch(JSON.stringify(r.lines), /SECRET-KEY-MATERIAL/);
+});
+
+test('put of several files, then a failure: rollback puts every one back', async () => {
+  const h = new FakeHost('h', { '/etc/b.crt': { content: 'OLD\n', mode: 0o600 } });
+  const fail: Task = {
+    name: 'fails',
+    run: async (hh) => {
+      const back = await hh.rollback();
+      assert.deepEqual(back.sort(), ['/etc/a.crt', '/etc/b.crt', '/etc/k.key']);
+      throw new Error('later task failed');
+    },
+  };
+  const r = await playOnFakes([[{ host: h, role: { ...threeRole(), tasks: [putThree(), fail] } }]], { peers: [peerSrv()] });
+  assert.equal(r.lines[1].status, 'failed');
+  assert.equal(h.text('/etc/b.crt'), 'OLD\n');
+  assert.equal(h.files.get('/etc/b.crt')!.mode, 0o600);
+  assert.ok(!h.files.has('/etc/a.crt') && !h.files.has('/etc/k.key'));
+});
+
+test('put with made content: made only when written, never in check mode (which says what it would make)', async () => {
+  let made = 0;
+  const t: Task = {
+    name: 'signed',
+    run: async (hh) =>
+      void (await hh.put({ path: '/etc/a.crt', make: async () => (made++, 'SIGNED\n'), describe: 'signed by the CA', mode: 0o644, group: 'smmsp' }, { notify: RELOAD })),
+  };
+  const h = new FakeHost('h', {});
+  const chk = await playOnFakes([[{ host: h, role: role(t) }]], { check: true });
+  assert.equal(made, 0);
+  assert.deepEqual(h.written, []);
+  assert.equal(chk.lines[0].status, 'changed');
+  assert.deepEqual(chk.lines[0].messages, ['would create /etc/a.crt (signed by the CA)']);
+  assert.match(chk.lines[1].messages.join(), /would run: service thing reload/);
+  const real = await playOnFakes([[{ host: h, role: role(t) }]]);
+  assert.equal(made, 1);
+  assert.equal(h.text('/etc/a.crt'), 'SIGNED\n');
+  assert.deepEqual(real.lines[0].messages, ['create /etc/a.crt']);
+  assert.deepEqual(h.commands, ['service thing reload']);
+});
+
+test('missing: a real run fails the task with the error; check mode reports what the run would do', async () => {
+  const t: Task = {
+    name: 'needs a.crt',
+    run: async (hh) => {
+      const [f] = await hh.files(['/etc/a.crt']);
+      if (!f.exists) return hh.missing('/etc/a.crt is missing on h', 'add the line once /etc/a.crt exists');
+      hh.say('there');
+    },
+  };
+  const chk = await playOnFakes([[{ host: new FakeHost('h', {}), role: role(t) }]], { check: true });
+  assert.deepEqual([chk.lines[0].status, chk.lines[0].messages], ['changed', ['would add the line once /etc/a.crt exists']]);
+  const real = await playOnFakes([[{ host: new FakeHost('h', {}), role: role(t) }]]);
+  assert.deepEqual([real.lines[0].status, real.lines[0].error], ['failed', '/etc/a.crt is missing on h']);
+  const there = await playOnFakes([[{ host: new FakeHost('h', { '/etc/a.crt': 'x' }), role: role(t) }]]);
+  assert.deepEqual([there.lines[0].status, there.lines[0].messages], ['ok', ['there']]);
+});

@@ -76,19 +76,15 @@ test('laptopCsrFromKeyArgs: a CSR from an existing key that signLaptopCsr accept
   }
 });
 
-test('pairingsFor: only this server, only well-formed entries', () => {
-  const options = {
-    pairLaptops: [
-      { name: 'l1', server: 's1', cn: 'l1.x' },
-      { name: 'l2', server: 's2', cn: 'l2.x' },
-      { name: 'l3', server: 's1' },
-      null,
-      'l4',
-    ],
-  };
-  assert.deepEqual(pairingsFor(options, 'pairLaptops', 's1'), [{ name: 'l1', server: 's1', cn: 'l1.x' }]);
-  assert.deepEqual(pairingsFor(options, 'unpairLaptops', 's1'), []);
-  assert.deepEqual(pairingsFor({ pairLaptops: 'x' }, 'pairLaptops', 's1'), []);
+test('pairingsFor: only the pairings of this server; none when the role was given none', () => {
+  const pair = [
+    { name: 'l1', server: 's1', cn: 'l1.x' },
+    { name: 'l2', server: 's2', cn: 'l2.x' },
+    { name: 'l3', server: 's1', cn: 'l3.x' },
+  ];
+  assert.deepEqual(pairingsFor(pair, 's1').map((p) => p.name), ['l1', 'l3']);
+  assert.deepEqual(pairingsFor(pair, 's3'), []);
+  assert.deepEqual(pairingsFor(undefined, 's1'), []);
 });
 
 test('expiryOf: valid, expiring (< 30 days), expired, not yet valid', () => {

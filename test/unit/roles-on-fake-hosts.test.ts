@@ -6,12 +6,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeHost, playOnFakes } from '../support/fake-host.js';
+import { FakeHost, on, playOnFakes } from '../support/fake-host.js';
+// what m4 on Debian's sendmail.mc with starttls.m4 gives for the options sendmail's TLS uses
+import { DEBIAN_CF, DEBIAN_CF_OPTIONS, fixture } from '../support/fixtures.js';
 import { serverRole } from '../../roles/server.js';
 import { clientRole } from '../../roles/client.js';
-import { ACCESS, CLIENT_CERT, COMMON_KEY, SENDMAIL_MC, SERVER_CERT } from '../../roles/paths.js';
+import { ACCESS, CLIENT_CERT, COMMON_KEY, SENDMAIL_CF, SENDMAIL_MC, SERVER_CERT } from '../../roles/paths.js';
 
-const fixture = (n: string) => readFileSync(new URL(`../../../test/unit/fixtures/${n}`, import.meta.url), 'utf8');
 
 /** A certificate and key as Debian's update_tls makes them (self-signed, one shared key). */
 function debianCert(fqdn: string): { cert: string; key: string } {
@@ -26,17 +27,6 @@ function debianCert(fqdn: string): { cert: string; key: string } {
 }
 
 const INSTALLED = { installed: 'sendmail\nupdate_tls\nmake\nm4' };
-/** What m4 on Debian's sendmail.mc with starttls.m4 gives for the options sendmail's TLS uses. */
-const DEBIAN_CF_OPTIONS = [
-  'O DaemonPortOptions=Family=inet,  Name=MTA-v4, Port=smtp, Addr=0.0.0.0',
-  'O DaemonPortOptions=Family=inet,  Name=MSP-v4, Port=submission, M=Ea, Addr=127.0.0.1',
-  'O CACertPath=/etc/ssl/certs',
-  'O CACertFile=/etc/mail/tls/sendmail-server.crt',
-  'O ServerCertFile=/etc/mail/tls/sendmail-server.crt',
-  'O ServerKeyFile=/etc/mail/tls/sendmail-common.key',
-  'O ClientCertFile=/etc/mail/tls/sendmail-client.crt',
-  'O ClientKeyFile=/etc/mail/tls/sendmail-common.key',
-].join('\n');
 /** A Debian host's answers: m4 (read only, to learn the TLS files) prints Debian's options; the rest succeeds. */
 const debianRun = (_s: string, describe: string | undefined) =>
   describe?.includes('m4 2>/dev/null') ? { code: 0, stdout: DEBIAN_CF_OPTIONS + '\n', stderr: '' } : { code: 0, stdout: '', stderr: '' };
@@ -93,7 +83,8 @@ test('check mode: every change is reported, nothing is written or run', async ()
   const before = new Map([...srv.files].map(([p, f]) => [p, f.content.toString('utf8')]));
   const r = await playOnFakes([[{ host: srv, role: serverRole }]], { check: true, diff: true });
   assert.deepEqual(srv.written, []);
-  assert.deepEqual(srv.commands, []);
+  // only m4 on the planned sendmail.mc runs (read-only: which files sendmail will use), once
+  assert.deepEqual(srv.commands.map((c) => (c.includes('m4 2>/dev/null') ? 'm4' : c)), ['m4']);
   for (const [p, c] of before) assert.equal(srv.text(p), c, p);
   assert.ok(r.stats.get('mailserver')!.changed >= 3);
   const mc = r.lines.find((l) => /include starttls/.test(l.task))!;
@@ -110,6 +101,10 @@ test('client role: the laptop gets the server certificate and key with Debian mo
   assert.equal(lap.text(COMMON_KEY), SERVER_TLS.key);
   assert.equal(lap.files.get(COMMON_KEY)!.mode, 0o640);
   assert.equal(lap.files.get(COMMON_KEY)!.group, 'smmsp');
+  // the certificate twice, the key, sendmail.mc and the access map: one write round trip
+  assert.equal(lap.writes.length, 1, JSON.stringify(lap.writes));
+  assert.deepEqual(lap.writes[0].slice(0, 3), [CLIENT_CERT, SERVER_CERT, COMMON_KEY]);
+  assert.ok(lap.writes[0].includes(SENDMAIL_MC) && lap.writes[0].includes(ACCESS), JSON.stringify(lap.writes));
   assert.ok(lap.commands.includes('/etc/init.d/sendmail reload'));
   assert.equal(statusOf(r.lines, 'laptop1', /own key and a certificate from the laptop CA/), 'skipped');
   // the laptop hands mail only to its server, verified: subject and issuer of the server's certificate pinned
@@ -154,6 +149,48 @@ test('a failed make rolls back every file the run wrote on that host', async () 
   assert.equal(srv.text(SENDMAIL_MC), mc);
   assert.equal(srv.text(ACCESS), access);
   assert.ok(!srv.commands.includes('/etc/init.d/sendmail reload'));
+});
+
+test("typed role options: the server role writes the access lines of the laptops it is given, for this server only", async () => {
+  const srv = debianServer();
+  const pair = [
+    { name: 'laptop1', server: 'mailserver', cn: 'laptop1.example.org' },
+    { name: 'laptop9', server: 'otherserver', cn: 'laptop9.example.org' },
+  ];
+  const r = await playOnFakes([[on(srv, serverRole, { pair }, { tls_mode: 'per-laptop' })]]);
+  assert.equal(r.stats.get('mailserver')!.failed, 0, JSON.stringify(r.lines.filter((l) => l.status === 'failed')));
+  const access = srv.text(ACCESS)!;
+  assert.match(access, /^CERTSUBJECT:.*laptop1\.example\.org\s+RELAY$/m);
+  assert.doesNotMatch(access, /laptop9/);
+  // without the option, no laptop line is written
+  const bare = debianServer();
+  await playOnFakes([[on(bare, serverRole, {}, { tls_mode: 'per-laptop' })]]);
+  assert.doesNotMatch(bare.text(ACCESS)!, /^CERTSUBJECT:/m);
+  // a misspelt option does not compile (the build of the tests fails if this line ever does)
+  // @ts-expect-error: 'pairs' is not an option of the server role
+  on(srv, serverRole, { pairs: pair });
+  // @ts-expect-error: the client role has no regenerateCerts
+  on(srv, clientRole, { regenerateCerts: true });
+});
+
+test("what a server's sendmail uses is kept per run: a second play in the same process reads the server again", async () => {
+  // play 1: the server (read as a peer) presents a hand-set certificate, which the laptop copies
+  const one = debianCert('one.example.org');
+  const srv1 = new FakeHost('mailserver', {
+    [SENDMAIL_CF]: 'O ServerCertFile=/etc/mail/tls/one.crt\nO ServerKeyFile=/etc/mail/tls/one.key\n',
+    '/etc/mail/tls/one.crt': one.cert,
+    '/etc/mail/tls/one.key': { content: one.key, mode: 0o600 },
+  });
+  const lap1 = debianLaptop('laptop1');
+  await playOnFakes([[{ host: lap1, role: clientRole, vars: { smarthost: 'mailserver' } }]], { peers: [srv1] });
+  assert.equal(lap1.text(CLIENT_CERT), one.cert);
+  // play 2, same process, a server of the same name with Debian's files: its own sendmail.cf counts
+  const srv2 = debianServer();
+  srv2.put(SENDMAIL_CF, DEBIAN_CF);
+  const lap2 = debianLaptop('laptop1');
+  const r = await playOnFakes([[{ host: lap2, role: clientRole, vars: { smarthost: 'mailserver' } }]], { peers: [srv2] });
+  assert.equal(statusOf(r.lines, 'laptop1', /copy the server's certificate/), 'changed', JSON.stringify(r.lines.filter((l) => l.status === 'failed')));
+  assert.equal(lap2.text(CLIENT_CERT), SERVER_TLS.cert);
 });
 
 test('only the access map changed: make -C /etc/mail access.db, no sendmail.cf rebuild, no reload', async () => {

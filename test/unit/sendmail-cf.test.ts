@@ -9,21 +9,7 @@ import { join } from 'node:path';
 import { cfOption, cfOptions, describeListener, isLoopback, listeners, reachability, tlsFiles, DEBIAN_TLS_FILES } from '../../roles/text/sendmail-cf.js';
 import { laptopTlsProblems, pemHolds, serverTlsProblems } from '../../roles/tasks/tls-files.js';
 
-// lines as Debian 12's m4 writes them (from a lab host's /etc/mail/sendmail.cf after deploy)
-const DEBIAN_CF = `# comment
-O DaemonPortOptions=Family=inet,  Name=MTA-v4, Port=smtp, Addr=0.0.0.0
-O DaemonPortOptions=Family=inet,  Name=MSP-v4, Port=submission, M=Ea, Addr=127.0.0.1
-#O ClientPortOptions=Family=inet, Address=0.0.0.0
-O CACertPath=/etc/ssl/certs
-O CACertFile=/etc/mail/tls/sendmail-server.crt
-O ServerCertFile=/etc/mail/tls/sendmail-server.crt
-O ServerKeyFile=/etc/mail/tls/sendmail-common.key
-O ClientCertFile=/etc/mail/tls/sendmail-client.crt
-O ClientKeyFile=/etc/mail/tls/sendmail-common.key
-#O CRLFile
-### /etc/mail/sendmail.mc ###
-# O ServerCertFile=/not/this/one
-`;
+import { DEBIAN_CF } from '../support/fixtures.js';
 
 test('cfOptions: live O lines only, in order, with line numbers; the last setting wins', () => {
   const o = cfOptions(DEBIAN_CF);

@@ -7,17 +7,11 @@ import { mkdtempSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hostFile } from '../../roles/files.js';
+import { DEBIAN_CF } from '../support/fixtures.js';
 import { cfSmartHost, checkMailAddress, clientTlsFiles, parseProbe, probeVerdict } from '../../roles/text/smtp-probe.js';
 
-const CF_DEBIAN = `# comment
-DS[mailserver.lab.example]
-O CACertPath=/etc/ssl/certs
-O CACertFile=/etc/mail/tls/sendmail-server.crt
-O ServerCertFile=/etc/mail/tls/sendmail-server.crt
-O ServerKeyFile=/etc/mail/tls/sendmail-common.key
-O ClientCertFile=/etc/mail/tls/sendmail-client.crt
-O ClientKeyFile=/etc/mail/tls/sendmail-common.key
-`;
+// a laptop's sendmail.cf: Debian's option lines and its smart host
+const CF_DEBIAN = `${DEBIAN_CF}DS[mailserver.lab.example]\n`;
 
 test('clientTlsFiles: from sendmail.cf, the last O line wins; no cert without both cert and key', () => {
   const cases: Array<[string, ReturnType<typeof clientTlsFiles>]> = [
