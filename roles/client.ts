@@ -33,9 +33,6 @@ async function serverFqdn(h: HostHandle): Promise<string | undefined> {
 /** What the entry points give the client role: setSmarthost (--set-smarthost). */
 export interface ClientOptions extends SmartHostOptions {}
 
-// the role's face for the entry points: a laptop's laptop_requires_verified_server, checked before any host is contacted
-export { requiresVerifiedServer } from './text/trust.js';
-
 export const clientRole: Role<ClientOptions> = {
   name: 'client',
   gather: () => ({

@@ -27,11 +27,6 @@ import { sharedKeyNeedsSelfSignedCert } from './tasks/server-trust.js';
  *  laptops whose per-laptop access lines this run writes (pair) or removes (unpair). */
 export interface ServerOptions extends CertificateOptions, PairingOptions {}
 
-// the role's face for the entry points (scripts/ import roles/*.ts only, never tasks/, text/, pki/):
-// a server's tls_mode, and the name a laptop's certificate carries (checked before any host is contacted)
-export { tlsMode, laptopCommonName, type LaptopPairing, type TlsMode } from './text/tls-mode.js';
-export { laptopSubject } from './pki/laptop-ca.js';
-
 export const serverRole: Role<ServerOptions> = {
   name: 'server',
   gather: () => ({

@@ -1,10 +1,9 @@
 // What the entry points hand the roles about pairing: the tls_mode of each server (checked before
 // any host is contacted) and, per laptop, its server and the CN its certificate will carry.
 import type { Inventory, InventoryHost } from '../lib/inventory.js';
-import { laptopCommonName, laptopSubject, tlsMode, type LaptopPairing, type TlsMode } from '../roles/server.js';
+import { laptopCommonName, laptopSubject, requiresVerifiedServer, tlsMode, type LaptopPairing, type TlsMode } from '../roles/pairing.js';
 import { GROUPS, serverOfLaptop, serversOf, UsageError } from './cli.js';
 import { resolveHostSelection } from '../lib/inventory.js';
-import { requiresVerifiedServer } from '../roles/client.js';
 
 /** Every mail server's tls_mode; a bad value is bad input (file and line, exit 1). */
 export function serverModes(inv: Inventory): Map<string, TlsMode> {
