@@ -44,11 +44,12 @@ p() {
 nl='
 '
 
-# rb and rd: the present files of "$@" stay in "$@" (their indexes in $present); an absent one is
-# reported at once. After it, "$@" holds the present paths.
-rb() {
-  ids=$1
-  shift
+# rs c|d IDS PATH...: the files' contents (c: rb's records) or digests (d: rd's). The present files
+# of "$@" stay in "$@" (their indexes in $present); an absent one is reported at once.
+rs() {
+  kind=$1
+  ids=$2
+  shift 2
   present=''
   for f; do
     shift
@@ -64,68 +65,39 @@ rb() {
   [ $# -gt 0 ] || return 0
   ok=1
   for f; do [ -r "$f" ] && [ -f "$f" ] || ok=0; done
-  if [ "$ok" = 1 ]; then
+  if [ "$ok" = 1 ] && [ "$kind" = c ]; then
     before=$(stat -c '%a %U %G %Y %s %y' -- "$@" 2>/dev/null) || ok=0
-  fi
-  if [ "$ok" = 1 ]; then
     blob=$(cat -- "$@" | base64 -w0) || ok=0
     after=$(stat -c '%a %U %G %Y %s %y' -- "$@" 2>/dev/null) || ok=0
     [ "$before" = "$after" ] || ok=0
-  fi
-  if [ "$ok" != 1 ]; then
-    for f; do
-      present=${present# }
-      r "$f" "${present%% *}" c
-      present=${present#* }
-    done
-    return 0
-  fi
-  rest="$before$nl"
-  for id in $present; do
-    line=${rest%%"$nl"*}
-    rest=${rest#*"$nl"}
-    # shellcheck disable=SC2086 # the stat line's fields, split on purpose
-    set -- $line
-    printf '@F %s 1 %s %s %s %s %s\n@B\n' "$id" "$1" "$2" "$3" "$4" "$5"
-  done
-  printf '@BLOB %s\n' "$blob"
-}
-
-rd() {
-  ids=$1
-  shift
-  present=''
-  for f; do
-    shift
-    id=${ids%% *}
-    ids=${ids#* }
-    if [ -e "$f" ]; then
-      set -- "$@" "$f"
-      present="$present $id"
-    else
-      printf '@F %s 0\n\n' "$id"
-    fi
-  done
-  [ $# -gt 0 ] || return 0
-  ok=1
-  for f; do [ -r "$f" ] && [ -f "$f" ] || ok=0; done
-  if [ "$ok" = 1 ]; then
-    heads=$(stat -c '%a %U %G %Y %s' -- "$@" 2>/dev/null) || ok=0
+  elif [ "$ok" = 1 ]; then
+    before=$(stat -c '%a %U %G %Y %s' -- "$@" 2>/dev/null) || ok=0
     sums=$(sha256sum -- "$@" 2>/dev/null) || ok=0
   fi
   if [ "$ok" != 1 ]; then
     for f; do
       present=${present# }
-      r "$f" "${present%% *}" d
+      r "$f" "${present%% *}" "$kind"
       present=${present#* }
     done
     return 0
   fi
-  heads="$heads$nl"
-  sums="$sums$nl"
+  heads="$before$nl"
+  sums="${sums:-}$nl"
   for id in $present; do
-    printf '@F %s 1 %s\n%s\n' "$id" "${heads%%"$nl"*}" "${sums%% *}"
+    line=${heads%%"$nl"*}
     heads=${heads#*"$nl"}
-    sums=${sums#*"$nl"}
+    # shellcheck disable=SC2086 # the stat line's fields, split on purpose
+    set -- $line
+    if [ "$kind" = c ]; then
+      printf '@F %s 1 %s %s %s %s %s\n@B\n' "$id" "$1" "$2" "$3" "$4" "$5"
+    else
+      printf '@F %s 1 %s %s %s %s %s\n%s\n' "$id" "$1" "$2" "$3" "$4" "$5" "${sums%% *}"
+      sums=${sums#*"$nl"}
+    fi
   done
+  [ "$kind" != c ] || printf '@BLOB %s\n' "$blob"
 }
+
+rb() { rs c "$@"; }
+rd() { rs d "$@"; }
