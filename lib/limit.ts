@@ -1,4 +1,4 @@
-// Bounded concurrency for the play: hosts connecting and running at most `forks` at once.
+// Bounded concurrency for the play: hosts running at most `forks` at once, handshakes per SSH server.
 
 /** A function that runs tasks with at most `limit` at once, in the order they were given. */
 export function limiter(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
@@ -24,18 +24,6 @@ export function limiter(limit: number): <T>(fn: () => Promise<T>) => Promise<T> 
       });
       next();
     });
-}
-
-/** Run fn over items with at most `limit` at once. */
-export async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      await fn(item);
-    }
-  });
-  await Promise.all(workers);
 }
 
 /** Like limiter, but at most `limit` at once per key (tasks of different keys do not wait for each other). */
