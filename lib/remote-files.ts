@@ -129,8 +129,8 @@ export function parseReadOutput(out: string, files: ReadSpec[], probes: Record<s
 
 export interface WritePlan {
   script: string;
-  /** stdin: one base64 line per file, in order */
-  stdin: string;
+  /** stdin: the files' contents one after the other, as they are, in order */
+  stdin: Buffer;
 }
 
 /**
@@ -140,14 +140,15 @@ export interface WritePlan {
  */
 export function writeScript(specs: WriteSpec[], stamp: string, keep = 5, tag = 'bak'): WritePlan {
   let s = `suffix=${shq(`${tag}-${stamp}`)} tag=${shq(tag)} keep=${Math.max(1, Math.floor(keep))}\n` + shellScript('write.sh');
-  let stdin = '';
+  const contents: Buffer[] = [];
   for (const w of specs) {
     const mode = w.mode !== undefined ? w.mode.toString(8).padStart(4, '0') : '';
     const own = w.owner || w.group ? `${w.owner ?? ''}:${w.group ?? ''}`.replace(/:$/, '') : '';
-    s += `w ${shq(w.path)} ${shq(mode)} ${shq(own)}\n`;
-    stdin += Buffer.from(w.content).toString('base64') + '\n';
+    const content = Buffer.from(w.content);
+    s += `w ${shq(w.path)} ${shq(mode)} ${shq(own)} ${content.length}\n`;
+    contents.push(content);
   }
-  return { script: s, stdin };
+  return { script: s, stdin: Buffer.concat(contents) };
 }
 
 /** Where writeScript keeps the backup of `path` for this stamp. */

@@ -74,7 +74,8 @@ export const perLaptopClientProbes: Record<string, string> = {
   // the public half of the laptop's own key (the private key is never read by the tool)
   laptopPublicKey: `[ -f ${LAPTOP_CLIENT_KEY} ] && openssl pkey -in ${LAPTOP_CLIENT_KEY} -pubout 2>/dev/null; true`,
   // digests of dated backups of sendmail-common.key (a backup may hold a copy of the server's key)
-  keyBackups: `for f in ${COMMON_KEY}.bak-*; do [ -f "$f" ] && printf '%s %s\\n' "$(sha256sum < "$f" | cut -c1-64)" "$f"; done; true`,
+  // one sha256sum for all of them (a program per backup adds up over a fleet): "SHA  PATH" lines
+  keyBackups: `set -- ${COMMON_KEY}.bak-*; [ -e "$1" ] && sha256sum -- "$@" 2>/dev/null; true`,
 };
 
 /** Apply a pure edit to /etc/mail/access; rebuild access.db when the text changed (no reload:
@@ -185,9 +186,9 @@ export const serverKeyNotOnLaptop = task("the laptop does not hold the server's 
   const copies = h
     .probe('keyBackups')
     .stdout.split('\n')
-    .map((l) => l.split(' '))
-    .filter(([sha, path]) => sha === skey.sha256 && path?.startsWith(`${TLS_DIR}/`))
-    .map(([, path]) => path);
+    .map((l) => /^([0-9a-f]{64}) [ *](.+)$/.exec(l))
+    .filter((m): m is RegExpExecArray => !!m && m[1] === skey.sha256 && m[2].startsWith(`${TLS_DIR}/`))
+    .map((m) => m[2]);
   if (copies.length) {
     h.say(`removing ${copies.length} backup(s) holding ${server.name}'s key`);
     await h.absent(copies);

@@ -4,13 +4,13 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, statSync, readdirSync, chmodSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, statSync, readdirSync, chmodSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseReadOutput, readScript, writeScript, backupStamp } from '../../lib/remote-files.js';
 import { shq, shJoin } from '../../lib/shell.js';
 
-const sh = (script: string, stdin = '') => {
+const sh = (script: string, stdin: string | Buffer = '') => {
   const r = spawnSync('/bin/sh', ['-c', script], { input: stdin, encoding: 'utf8' });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 };
@@ -157,6 +157,46 @@ test('writeScript: atomic write keeps mode, makes a dated backup, bounded count,
       assert.equal(statSync(join(dir, b)).mode & 0o777, 0o640, 'a key backup is no more readable than the key');
     }
     assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.')), [], 'no temp file left');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('writeScript: several files in one round trip, each exactly its own bytes (binary, empty, no final newline, odd names)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'str-write-'));
+  try {
+    const names = ['plain', 'with space', "it's", 'new\nline', '-n', 'ümlaut', '$(touch pwned)'];
+    const binary = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7) % 256));
+    const contents: Array<string | Buffer> = [binary, '', 'no final newline', 'x\n'.repeat(5000), Buffer.from([0, 10, 0, 255]), 'ü\n', '\n'];
+    // an existing file among them: its owner and mode are kept, its backup holds the old bytes
+    writeFileSync(join(dir, 'with space'), 'old');
+    chmodSync(join(dir, 'with space'), 0o640);
+    const plan = writeScript(names.map((n, i) => ({ path: join(dir, n), content: contents[i] })), 'S1');
+    const r = sh(plan.script, plan.stdin);
+    assert.equal(r.code, 0, r.stderr);
+    names.forEach((n, i) => assert.deepEqual(readFileSync(join(dir, n)), Buffer.from(contents[i]), n));
+    assert.equal(statSync(join(dir, 'with space')).mode & 0o777, 0o640);
+    assert.equal(statSync(join(dir, 'plain')).mode & 0o777, 0o644, 'a new file without a mode is 0644');
+    assert.equal(readFileSync(join(dir, 'with space.bak-S1'), 'utf8'), 'old');
+    assert.ok(!readdirSync(dir).includes('pwned'));
+    assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.')), [], 'no temp file left');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('writeScript: a temp file already there (a link planted in its place) is never written through', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'str-write-'));
+  try {
+    const target = join(dir, 'elsewhere');
+    writeFileSync(target, 'untouched');
+    writeFileSync(join(dir, 'f'), 'old');
+    symlinkSync(target, join(dir, '.f.bak-S2.tmp'));
+    const plan = writeScript([{ path: join(dir, 'f'), content: 'new' }], 'S2');
+    const r = sh(plan.script, plan.stdin);
+    assert.notEqual(r.code, 0, 'refused');
+    assert.equal(readFileSync(target, 'utf8'), 'untouched');
+    assert.equal(readFileSync(join(dir, 'f'), 'utf8'), 'old');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
