@@ -2,7 +2,7 @@
 // Launcher for the npm scripts: rebuilds dist/ with tsc when a source is newer than the last build,
 // then runs dist/scripts/<name>.js. The check is a few stat calls, so a no-change run pays ~nothing
 // for TypeScript (see README, "How the TypeScript runs").
-import { readdirSync, readFileSync, rmSync, statSync, existsSync, writeFileSync, utimesSync, mkdirSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, existsSync, writeFileSync, utimesSync, mkdirSync, renameSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { spawnSync } from 'node:child_process';
@@ -51,41 +51,92 @@ function removeGhosts(dir, live) {
   }
 }
 
-// The commands an admin runs, each bundled by esbuild into one file under dist/bundle/ (shared code
-// in chunks beside them), from the JavaScript tsc just wrote. Node 20 spends about 0.2 s opening,
-// resolving and compiling the ~200 module files of dist/ and node_modules/ one by one (yaml alone
-// is 73 files) before a run's first connection; one bundle loads in about a third of that (README,
-// "How the TypeScript runs"; issue 15's figures). tsc stays the build that checks the types and
-// the one the tests import; the bundle is made from its output, never from the sources, and is
-// remade whenever dist/ is (the folder is emptied first, so no stale chunk survives).
-// dist/bundle/ sits two levels below the checkout like dist/roles/, so files/ and lib/sh/ are found
-// at the same relative place. The dev tools (lab, demo, bench) run unbundled.
+// The commands an admin runs, bundled by esbuild into one CommonJS file, dist/bundle/commands.cjs,
+// from the JavaScript tsc just wrote. Node 20 spends about 0.2 s opening, resolving and compiling
+// the ~200 module files of dist/ and node_modules/ one by one (yaml alone is 73 files) before a
+// run's first connection; one bundle loads in about a third of that. And Node 20 has no compile
+// cache (module.enableCompileCache came with Node 22), so each run compiled the bundle and every
+// function it ran again: the launcher keeps V8's own code cache beside it (runBundled, below).
+// CommonJS because only a vm.Script takes and makes V8's cached data (vm's ES modules are
+// experimental). tsc stays the build that checks the types and the one the tests import; the
+// bundle is made from its output, never from the sources, and is remade whenever dist/ is (the
+// folder is emptied first, so no stale bundle or cache survives). dist/bundle/ sits two levels
+// below the checkout like dist/roles/, so files/ and lib/sh/ are found at the same relative place
+// (import.meta.url is the bundle's own URL). The dev tools (lab, demo, bench) run unbundled.
 export const BUNDLED = ['deploy', 'pair', 'unpair', 'status', 'verify', 'inventory'];
 const bundleDir = join(dist, 'bundle');
+const bundleFile = join(bundleDir, 'commands.cjs');
 
 async function bundle() {
   rmSync(bundleDir, { recursive: true, force: true });
   const { build: esbuild } = await import('esbuild');
   await esbuild({
-    entryPoints: Object.fromEntries(BUNDLED.map((n) => [n, join(dist, 'scripts', `${n}.js`)])),
-    outdir: bundleDir,
-    outExtension: { '.js': '.mjs' },
+    // one entry: each command's module, evaluated only when that command runs
+    stdin: {
+      contents: `module.exports = {\n${BUNDLED.map((n) => `  ${JSON.stringify(n)}: () => import(${JSON.stringify(`./${n}.js`)}),`).join('\n')}\n};\n`,
+      resolveDir: join(dist, 'scripts'),
+      sourcefile: 'commands.js',
+    },
+    outfile: bundleFile,
     bundle: true,
-    splitting: true,
-    format: 'esm',
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
     // optional native parts of ssh2: loaded at run time from node_modules when present
     external: ['cpu-features', '*.node'],
-    // CommonJS packages (ssh2, node-forge…) inside an ES module want require and __dirname
-    banner: {
-      js:
-        "import { createRequire as __str_cr } from 'node:module'; import { fileURLToPath as __str_fu } from 'node:url'; " +
-        "import { dirname as __str_dn } from 'node:path'; const require = __str_cr(import.meta.url); " +
-        'const __filename = __str_fu(import.meta.url); const __dirname = __str_dn(__filename);',
-    },
+    define: { 'import.meta.url': '__str_import_meta_url' },
+    banner: { js: "var __str_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
     logLevel: 'error',
   });
+}
+
+/**
+ * Run a bundled command with V8's code cache: the bundle is compiled as a vm.Script with the cached
+ * data a run before left (commands.cjs.NAME.v8cache, one per command: each runs its own functions);
+ * a run that finds none, or finds it rejected (another Node or V8 flags, or a damaged file: V8
+ * checks the source, its own version and the data's checksum), writes it at exit once it has run, so the cache holds every function that run
+ * compiled, not only the top level. Only a run that exits 0 writes it (bad input runs little of the
+ * code). The cache holds V8's compiled code of the bundle's source, never a value of the run (no
+ * inventory, host file or secret). Written to a temp file and renamed; a folder that cannot be
+ * written only means no cache. STR_CODE_CACHE=0 turns it off (the bench compares both).
+ */
+async function runBundled(name, args) {
+  const vm = await import('node:vm');
+  const { createRequire, Module } = await import('node:module');
+  const useCache = process.env.STR_CODE_CACHE !== '0';
+  // STR_CODE_CACHE_DIR: another folder for the cache (the launcher's test uses its own)
+  const cacheFile = join(process.env.STR_CODE_CACHE_DIR || bundleDir, `commands.cjs.${name}.v8cache`);
+  let cachedData;
+  if (useCache) {
+    try {
+      cachedData = readFileSync(cacheFile);
+    } catch {
+      /* none yet */
+    }
+  }
+  const script = new vm.Script(Module.wrap(readFileSync(bundleFile, 'utf8')), {
+    filename: bundleFile,
+    cachedData,
+    importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  // what STR_TIMINGS=1 reports (lib/timings.ts)
+  globalThis.__strCodeCache = !useCache ? 'off' : !cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';
+  if (useCache && (!cachedData || script.cachedDataRejected)) {
+    process.on('exit', (code) => {
+      if (code !== 0) return;
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      try {
+        writeFileSync(tmp, script.createCachedData());
+        renameSync(tmp, cacheFile);
+      } catch {
+        rmSync(tmp, { force: true });
+      }
+    });
+  }
+  const module = { exports: {} };
+  script.runInThisContext().call(module.exports, module.exports, createRequire(bundleFile), module, bundleFile, bundleDir);
+  process.argv = [process.argv[0], bundleFile, ...args];
+  await module.exports[name]();
 }
 
 async function build(which, force) {
@@ -121,6 +172,9 @@ await build('product', name === '--build');
 if (name === '--build-tests') await build('tests', false);
 if (name === '--build' || name === '--build-tests') process.exit(0);
 
-const bundled = join(bundleDir, `${name}.mjs`);
-process.argv = [process.argv[0], BUNDLED.includes(name) && existsSync(bundled) ? bundled : join(dist, 'scripts', `${name}.js`), ...rest];
-await import(pathToFileURL(process.argv[1]).href);
+if (BUNDLED.includes(name) && existsSync(bundleFile)) {
+  await runBundled(name, rest);
+} else {
+  process.argv = [process.argv[0], join(dist, 'scripts', `${name}.js`), ...rest];
+  await import(pathToFileURL(process.argv[1]).href);
+}

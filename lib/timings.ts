@@ -26,4 +26,11 @@ export function timingsReport(): string {
     .join('\n');
 }
 
-if (on) process.on('exit', () => process.stderr.write(timingsReport() + `\ntiming ${performance.now().toFixed(0).padStart(5)} ms  exit\n`));
+// bin/run.mjs says whether V8's code cache of the bundle was used, none was there yet, or rejected
+const codeCache = () => (globalThis as { __strCodeCache?: string }).__strCodeCache;
+if (on) {
+  process.on('exit', () => {
+    const cc = codeCache();
+    process.stderr.write(timingsReport() + `\ntiming ${performance.now().toFixed(0).padStart(5)} ms  exit${cc ? ` (code cache: ${cc})` : ''}\n`);
+  });
+}

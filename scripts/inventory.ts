@@ -14,6 +14,7 @@ import {
 } from '../lib/inventory.js';
 import { defaultSources } from '../lib/inventory/load.js';
 import { listJson, graphText, pythonJson, hostVarsOf } from '../lib/inventory/show.js';
+import { mark } from '../lib/timings.js';
 
 class UsageError extends Error {}
 
@@ -30,6 +31,7 @@ host_vars/ beside them), in the formats of ansible-inventory:
 Exit codes: 0 ok, 1 bad input.`;
 
 async function run(): Promise<number> {
+  mark('modules loaded, main starts');
   // INVENTORY may come from a .env in the current folder, as for the other commands
   if (existsSync(resolve('.env'))) (createRequire(import.meta.url)('dotenv') as typeof import('dotenv')).config({ quiet: true } as never);
   let values: Record<string, unknown>;
