@@ -25,11 +25,8 @@ export function shellScript(name: string): string {
 export function readScript(files: ReadSpec[], probes: Record<string, string> = {}): string {
   let s = '';
   if (files.length || Object.keys(probes).length) s += shellScript('read.sh');
-  // one call for the files whose content is wanted, one for the digests (lib/sh/read.sh: rb, rd)
-  for (const digest of [false, true]) {
-    const group = files.map((f, i) => ({ f, i })).filter(({ f }) => !!f.digestOnly === digest);
-    if (group.length) s += `${digest ? 'rd' : 'rb'} '${group.map((g) => g.i).join(' ')}' ${group.map((g) => shq(g.f.path)).join(' ')}\n`;
-  }
+  // one call for every file: contents (c) and digests (d) (lib/sh/read.sh: rs)
+  if (files.length) s += `rs '${files.map((_, i) => i).join(' ')}' '${files.map((f) => (f.digestOnly ? 'd' : 'c')).join(' ')}' ${files.map((f) => shq(f.path)).join(' ')}\n`;
   const names = Object.keys(probes);
   if (names.length) {
     const nonce = randomBytes(8).toString('hex');

@@ -318,6 +318,18 @@ export function certInfo(pem: string): CertInfo {
  *  certificate from that issuer. A certificate a CA issued (public, company) is not, and neither
  *  is one that merely copies its issuer's name into its subject. False when it cannot be read. */
 export function isSelfSigned(pem: string): boolean {
+  // every laptop of a server checks the same certificate, twice: one signature check per text
+  let known = selfSignedByPem.get(pem);
+  if (known === undefined) {
+    known = checkSelfSigned(pem);
+    if (selfSignedByPem.size > 1000) selfSignedByPem.clear();
+    selfSignedByPem.set(pem, known);
+  }
+  return known;
+}
+const selfSignedByPem = new Map<string, boolean>();
+
+function checkSelfSigned(pem: string): boolean {
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(pem);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, statSync, readdirSync, chmodSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { parseReadOutput, readScript, writeScript, backupStamp } from '../../lib/remote-files.js';
 import { shq, shJoin } from '../../lib/shell.js';
@@ -92,6 +93,26 @@ test('readScript batches a host\'s files: one @BLOB for every content, split by 
       assert.equal(got.files[i].sha256, execFileSync('sha256sum', [files[i].path], { encoding: 'utf8' }).slice(0, 64));
       assert.ok(!r.stdout.includes(Buffer.from(body).toString('base64')));
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('readScript: contents and digests interleaved in one call, more than nine files, digests of odd names', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'str-read-'));
+  try {
+    const names = ['a', 'back\\slash', 'new\nline', 'c', 'with space', 'd', 'e', 'f', 'g', 'h', 'i', 'j'];
+    names.forEach((n, i) => writeFileSync(join(dir, n), `file ${i}\n`));
+    const files = names.map((n, i) => ({ path: join(dir, n), digestOnly: i % 3 !== 0 }));
+    const r = sh(readScript(files));
+    assert.equal(r.code, 0, r.stderr);
+    const got = parseReadOutput(r.stdout, files);
+    names.forEach((n, i) => {
+      const sha = createHash('sha256').update(`file ${i}\n`).digest('hex');
+      assert.equal(got.files[i].sha256, sha, n);
+      if (files[i].digestOnly) assert.equal(got.files[i].content, undefined, n);
+      else assert.equal(got.files[i].content!.toString('utf8'), `file ${i}\n`, n);
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
