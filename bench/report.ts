@@ -427,8 +427,10 @@ ${runs.map(hostCountSection).join('\n\n')}
   re-running within the hour. Ansible's hosts have python3 (a copy of the lab's rootfs, bench/setup.ts).
 - The bench inventory lists exactly the hosts of the run (the lab's inventory lists every running host).
 - Each round, per tool: lab lock taken, the hosts reset to the lab's starting state (each tool its own
-  fresh lab), then first deploy, no-change ×2, re-pair, each followed by the floor (through npm, then
-  bare node); after each run that changes something, laptop1 sends a real mail that the server must
+  fresh lab), a wait until the machine is idle (the restarted hosts' start-up is not timed), then
+  first deploy, no-change ×2, re-pair, each followed by the floor (through npm, then bare node).
+  Ours runs as installed: V8's code cache of the bundle is written by the first run that exits 0
+  after a build (bin/run.mjs), so at most round 1's first deploy runs without it; after each run that changes something, laptop1 sends a real mail that the server must
   relay (TLS client certificate, CERTISSUER access entry). Rounds of the tools alternate.
 - Floor: \`bench/floor.mjs\`, bare Node + ssh2, one connection per host, all at once, one command
   reading what the roles compare (sendmail.mc, access, starttls.m4, the certificate, two mtimes).

@@ -95,9 +95,9 @@ async function bundle() {
  * data a run before left (commands.cjs.NAME.v8cache, one per command: each runs its own functions);
  * a run that finds none, or finds it rejected (another Node or V8 flags, or a damaged file: V8
  * checks the source, its own version and the data's checksum), writes it at exit once it has run, so the cache holds every function that run
- * compiled, not only the top level. Only a run that exits 0 writes it (bad input runs little of the
- * code). The cache holds V8's compiled code of the bundle's source, never a value of the run (no
- * inventory, host file or secret). Written to a temp file and renamed; a folder that cannot be
+ * compiled, not only the top level. Only a run that exits 0 writes it, and not --help (bad input
+ * and help texts run little of the code). The cache holds V8's compiled code of the bundle's
+ * source, never a value of the run (no inventory, host file or secret). Written to a temp file and renamed; a folder that cannot be
  * written only means no cache. STR_CODE_CACHE=0 turns it off (the bench compares both).
  */
 async function runBundled(name, args) {
@@ -121,7 +121,8 @@ async function runBundled(name, args) {
   });
   // what STR_TIMINGS=1 reports (lib/timings.ts)
   globalThis.__strCodeCache = !useCache ? 'off' : !cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';
-  if (useCache && (!cachedData || script.cachedDataRejected)) {
+  const thin = args.some((a) => a === '-h' || a === '--help'); // a help text runs next to nothing
+  if (useCache && !thin && (!cachedData || script.cachedDataRejected)) {
     process.on('exit', (code) => {
       if (code !== 0) return;
       const tmp = `${cacheFile}.${process.pid}.tmp`;
