@@ -92,13 +92,14 @@ async function bundle() {
 
 /**
  * Run a bundled command with V8's code cache: the bundle is compiled as a vm.Script with the cached
- * data a run before left (commands.cjs.NAME.v8cache, one per command: each runs its own functions);
- * a run that finds none, or finds it rejected (another Node or V8 flags, or a damaged file: V8
- * checks the source, its own version and the data's checksum), writes it at exit once it has run, so the cache holds every function that run
- * compiled, not only the top level. Only a run that exits 0 writes it, and not --help (bad input
- * and help texts run little of the code). The cache holds V8's compiled code of the bundle's
- * source, never a value of the run (no inventory, host file or secret). Written to a temp file and renamed; a folder that cannot be
- * written only means no cache. STR_CODE_CACHE=0 turns it off (the bench compares both).
+ * data a run before left (commands.cjs.NAME.v8cache, one per command: each runs its own functions).
+ * A run that finds none, or finds it rejected (another Node or V8 flags, or a damaged file: V8
+ * checks the source, its own version and the data's checksum), writes it at exit once it has run,
+ * so the cache holds every function that run compiled, not only the top level. Only a run that
+ * exits 0 writes it, and not --help (bad input and help texts run little of the code). The cache
+ * holds V8's compiled code of the bundle's source, never a value of the run (no inventory, host
+ * file or secret). Written to a temp file and renamed; a folder that cannot be written only means
+ * no cache. STR_CODE_CACHE=0 turns it off (to compare).
  */
 async function runBundled(name, args) {
   const vm = await import('node:vm');

@@ -29,15 +29,16 @@ w() {
   : >"$t"
   set +C
   tmp=$t
-  if [ -e "$f" ]; then
-    cp --attributes-only -p -- "$f" "$tmp"
-  elif [ -z "$2" ]; then
-    chmod 0644 -- "$tmp"
-  fi
+  # the content lands in a file already as closed as the one it replaces (or 0600, umask 077)
+  if [ -e "$f" ]; then cp --attributes-only -p -- "$f" "$tmp"; fi
   if [ "$4" -gt 0 ]; then
     dd of="$tmp" bs="$4" count=1 iflag=fullblock conv=fsync,nocreat,notrunc status=none
   fi
-  if [ -n "$2" ]; then chmod "$2" -- "$tmp"; fi
+  if [ -n "$2" ]; then
+    chmod "$2" -- "$tmp"
+  elif [ ! -e "$f" ]; then
+    chmod 0644 -- "$tmp"
+  fi
   if [ -n "$3" ]; then chown -- "$3" "$tmp"; fi
   if [ -e "$f" ]; then
     cp -p -- "$f" "$f.$suffix"
