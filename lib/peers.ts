@@ -38,15 +38,23 @@ export function peerReader(
           if (!waits.length) break;
           await Promise.all(waits.map((p) => p.catch(() => undefined)));
         }
-        const missing = want.filter((s) => !cacheHas(cache, s));
+        // what the cache holds now, taken at once: the peer's own run drops its snapshot when it
+        // runs a command (its handlers run while its laptops read), so nothing is looked up again
+        // after an await
+        const got = new Map<string, RemoteFile>();
+        for (const s of want) if (cacheHas(cache, s)) got.set(s.path, cache.get(s.path)!);
+        const missing = want.filter((s) => !got.has(s.path));
         if (missing.length) {
-          const read = conn.read(missing).then((r) => r.files.forEach((f) => remember(f, cache, addSecret)));
+          const read = conn.read(missing).then((r) => {
+            r.files.forEach((f) => remember(f, cache, addSecret));
+            return r.files;
+          });
           const settled = read.finally(() => missing.forEach((s) => pending.get(s.path) === settled && pending.delete(s.path)));
           settled.catch(() => undefined);
           missing.forEach((s) => pending.set(s.path, settled));
-          await read;
+          (await read).forEach((f, i) => got.set(missing[i]!.path, f));
         }
-        return want.map((s) => cache.get(s.path)!);
+        return want.map((s) => got.get(s.path)!);
       },
     };
   };
