@@ -224,8 +224,17 @@ export async function runPlay(phases: AnyHostPlan[][], opts: PlayOptions): Promi
   try {
     for (const phase of phases) {
       for (const plan of phase) {
-        const done = settled.get(plan.name)!.resolve;
-        runs.push(slot(() => runOne(plan, done)).finally(done));
+        const resolve = settled.get(plan.name)!.resolve;
+        // The host's files are final: its later readers (laptops of its server) read a copy of its
+        // snapshot as it is now, which holds what its tasks wrote. Its handlers then run commands and
+        // drop its own snapshot (cache.clear()); the copy stays, so the readers need no round trip
+        // of their own for what the host already read or wrote.
+        const done = () => {
+          const live = peerCache.get(plan.name);
+          if (live) peerCache.set(plan.name, new Map(live));
+          resolve();
+        };
+        runs.push(slot(() => runOne(plan, done)).finally(resolve));
       }
     }
     await Promise.all(runs);

@@ -44,12 +44,21 @@ export const configurationIsCurrent = task('sendmail runs the current configurat
 });
 
 // files/safe-make.sh: make -C /etc/mail that keeps the previous sendmail.cf aside (see the script)
-const safeMake = (h: HostHandle, action: 'build' | 'restore' | 'keep', target?: string) =>
+const safeMake = (h: HostHandle, action: 'build' | 'build-reload' | 'restore' | 'keep', target?: string) =>
   target
     ? h.$({ nothrow: true })`sh -c ${hostFile('safe-make.sh')} safe-make ${action} ${target}`
     : h.$({ nothrow: true })`sh -c ${hostFile('safe-make.sh')} safe-make ${action}`;
 
-export const rebuild = handler(REBUILD, (h) => build(h));
+/** The reload this run owes a host was done with its rebuild, in one round trip (per run, per host). */
+const reloadedWithRebuild = (h: HostHandle) => h.memo(`sendmail reloaded with the rebuild\0${h.name}`, () => ({ done: false }));
+
+/** When the reload is owed too, a clean build is followed by the reload in the same round trip
+ *  (safe-make build-reload): the reload handler then has nothing left to run. A build with
+ *  warnings or errors never reloads there: the handlers below decide, as before. */
+export const rebuild = handler(REBUILD, async (h) => {
+  const withReload = h.notified(RELOAD);
+  if ((await build(h, undefined, withReload)) === 'reloaded') (await reloadedWithRebuild(h)).done = true;
+});
 
 export const rebuildAccess = handler(REBUILD_ACCESS, async (h) => {
   if (h.notified(REBUILD)) return h.skip('make -C /etc/mail has rebuilt access.db with the rest');
@@ -59,16 +68,21 @@ export const rebuildAccess = handler(REBUILD_ACCESS, async (h) => {
 /** Every handler a sendmail host may need, in the order they run. */
 export const sendmailHandlers = () => [rebuild, rebuildAccess, reload];
 
-async function build(h: HostHandle, target?: string): Promise<void> {
-  const r = await safeMake(h, 'build', target);
-  if (r.exitCode === 0) return;
+async function build(h: HostHandle, target?: string, withReload = false): Promise<'built' | 'reloaded'> {
+  const r = await safeMake(h, withReload ? 'build-reload' : 'build', target);
+  if (r.exitCode === 0) return withReload ? 'reloaded' : 'built';
+  if (withReload && r.exitCode === 4) {
+    // the build was clean and sendmail.cf is the new one; Debian's reload itself failed
+    const said = (r.stderr.trim() + '\n' + r.stdout.trim()).trim().split('\n').slice(-12).join('\n');
+    throw new Error(`make -C /etc/mail on ${h.name} was clean, then /etc/init.d/sendmail reload failed: ${said}`);
+  }
   const report = r.exitCode === 3 ? parseSafeMakeReport(r.stdout) : { makeExit: r.exitCode ?? 255, makeOutput: r.stdout + r.stderr, cfErrors: '' };
   const verdict = classifyBuildOutput(report);
   if (verdict.errors.length === 0) {
     // m4's or makemap's warnings only: sendmail.cf is complete; keep it, say what they said
     await safeMake(h, 'keep');
     for (const w of verdict.warnings) h.warn(`make -C /etc/mail${target ? ' ' + target : ''} on ${h.name}: ${w}`);
-    return;
+    return 'built';
   }
   await safeMake(h, 'restore');
   const restored = await h.rollback();
@@ -82,6 +96,7 @@ async function build(h: HostHandle, target?: string): Promise<void> {
 }
 
 export const reload = handler(RELOAD, async (h) => {
+  if ((await reloadedWithRebuild(h)).done) return h.say('/etc/init.d/sendmail reload went with the rebuild, in its round trip (safe-make build-reload)');
   // Debian's init script (runs make, then SIGHUP); systemd's unit has no reload action (notes)
   await h.$`/etc/init.d/sendmail reload`;
 });

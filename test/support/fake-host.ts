@@ -24,6 +24,9 @@ const OK: RunResult = { code: 0, stdout: '', stderr: '' };
 
 export class FakeHost implements HostConnection {
   roundTrips = 0;
+  /** read round trips after the first (lockAndRead), and the files they asked for */
+  reads = 0;
+  readPaths: string[] = [];
   readonly files = new Map<string, FakeFile>();
   /** what each run() was asked to do: its description when given, else the script */
   readonly commands: string[] = [];
@@ -89,6 +92,8 @@ export class FakeHost implements HostConnection {
   }
   async read(files: ReadSpec[], probes: Record<string, string> = {}) {
     this.roundTrips++;
+    this.reads++;
+    this.readPaths.push(...files.map((f) => f.path));
     return { files: this.snapshot(files), probes: this.answer(probes) };
   }
   async write(specs: WriteSpec[], existed: boolean[]) {

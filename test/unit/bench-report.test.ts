@@ -289,3 +289,18 @@ all:
   assert.deepEqual([...out.matchAll(/^\s*ansible_host:\s*['"]?([^'"\s]+)/gm)].map((m) => m[1]), ['198.18.5.10', '198.18.5.21', '198.18.5.22']);
   assert.throws(() => benchInventory(lab, ['mailserver', 'laptop9']), /^Error: bench: not in the lab's inventory: laptop9 /);
 });
+
+test("the hosts' own make + reload at once: kept across appended rounds, shown per host count and beside the first-deploy limit", () => {
+  const a = { ...hostRun(20, fast, 1200), hostsWorkMs: [5500, 5600] };
+  const b = { ...hostRun(20, fast, 1200), hostsWorkMs: [5700] };
+  const f = mergeRun(mergeRun(emptySamples(), a), b, true);
+  assert.deepEqual(f.runs['20'].hostsWorkMs, [5500, 5600, 5700]);
+  const t = targets(f).find((x) => /1 \+ 20, first deploy \+ pair ≤ 3×/.test(x.what))!;
+  assert.match(t.shown, /the hosts' own make \+ reload at once take 5\.60 s$/);
+  const rep = buildReport(f).text;
+  assert.match(rep, /Every host's own work at once, no tool [^\n]*on all 21 hosts[^\n]*: 5\.60 s \(5\.50–5\.70, 3 times\)/);
+  // an older samples file has none: no line, no figure
+  const old = buildReport(mergeRun(emptySamples(), hostRun(20, fast, 1200))).text;
+  assert.doesNotMatch(old, /Every host's own work/);
+  assert.doesNotMatch(targets(mergeRun(emptySamples(), hostRun(20, fast, 1200))).find((x) => /first deploy \+ pair ≤ 3×/.test(x.what))!.shown, /own make/);
+});

@@ -59,7 +59,10 @@ test('server role on a fresh Debian 12 server: edits, one rebuild and one reload
   assert.match(srv.text(SENDMAIL_MC)!, /^include\(`\/etc\/mail\/tls\/starttls\.m4'\)dnl$/m);
   assert.match(srv.text(SENDMAIL_MC)!, /^define\(`confTLS_SRV_OPTIONS', `'\)dnl$/m);
   assert.match(srv.text(ACCESS)!, /^CERTISSUER:\/O=Sendmail\/OU=Sendmail\+20Server\/CN=mail\.example\.org\/emailAddress=admin@mail\.example\.org\tRELAY$/m);
-  assert.deepEqual(srv.commands.filter((c) => !c.includes('m4 2>/dev/null')), ["sh -c '…' safe-make build", '/etc/init.d/sendmail reload']);
+  // the rebuild and the reload it owes: one round trip (safe-make build-reload), both reported
+  assert.deepEqual(srv.commands.filter((c) => !c.includes('m4 2>/dev/null')), ["sh -c '…' safe-make build-reload"]);
+  assert.equal(statusOf(r.lines, 'mailserver', /^rebuild the configuration/), 'changed');
+  assert.equal(statusOf(r.lines, 'mailserver', /^reload sendmail$/), 'changed');
   assert.equal(statusOf(r.lines, 'mailserver', /laptop CA exists/), 'skipped');
   assert.equal(st.skipped, r.lines.filter((l) => l.status === 'skipped').length);
   assert.ok(st.skipped >= 1);
@@ -105,7 +108,8 @@ test('client role: the laptop gets the server certificate and key with Debian mo
   assert.equal(lap.writes.length, 1, JSON.stringify(lap.writes));
   assert.deepEqual(lap.writes[0].slice(0, 3), [CLIENT_CERT, SERVER_CERT, COMMON_KEY]);
   assert.ok(lap.writes[0].includes(SENDMAIL_MC) && lap.writes[0].includes(ACCESS), JSON.stringify(lap.writes));
-  assert.ok(lap.commands.includes('/etc/init.d/sendmail reload'));
+  assert.ok(lap.commands.includes("sh -c '…' safe-make build-reload"), lap.commands.join('\n'));
+  assert.equal(statusOf(r.lines, 'laptop1', /^reload sendmail$/), 'changed');
   assert.equal(statusOf(r.lines, 'laptop1', /own key and a certificate from the laptop CA/), 'skipped');
   // the laptop hands mail only to its server, verified: subject and issuer of the server's certificate pinned
   assert.equal(statusOf(r.lines, 'laptop1', /hands mail only to its verified server/), 'changed');
@@ -139,7 +143,7 @@ test('a failed make rolls back every file the run wrote on that host', async () 
   const access = srv.text(ACCESS);
   // files/safe-make.sh reports a broken build as it does on a host: rc, make's output, sendmail.cf.errors
   srv.onRun = (sc, d) =>
-    d?.endsWith('safe-make build')
+    /safe-make build(-reload)?$/.test(d ?? '')
       ? { code: 3, stdout: 'rc=0\nmake: Entering directory\n--- sendmail.cf.errors ---\nm4:sendmail.mc:12: ERROR: end of file in string\n', stderr: '' }
       : debianRun(sc, d);
   const r = await playOnFakes([[{ host: srv, role: serverRole }]]);
@@ -226,12 +230,12 @@ test("a host's writes go in one round trip, before its handlers", async () => {
 
 test("a laptop is paired while its server reloads: it waits for the server's tasks, not its handlers", async () => {
   const srv = debianServer();
-  srv.slow = { '/etc/init.d/sendmail reload': 300 };
+  srv.slow = { 'safe-make build-reload': 300 };
   const lap = debianLaptop('laptop1');
   const r = await playOnFakes([[{ host: srv, role: serverRole }], [{ host: lap, role: clientRole, vars: { smarthost: 'mailserver' } }]]);
   assert.equal(r.stats.get('laptop1')!.failed, 0, JSON.stringify(r.lines.filter((l) => l.status === 'failed')));
   const serverWrote = srv.log.find((e) => e.what.startsWith('write '))!.at;
-  const reloadEnd = srv.log.find((e) => e.what.startsWith('end /etc/init.d/sendmail reload'))!.at;
+  const reloadEnd = srv.log.find((e) => e.what.startsWith("end sh -c '…' safe-make build-reload"))!.at;
   const laptopWrote = lap.log.find((e) => e.what.startsWith('write '))!.at;
   assert.ok(laptopWrote < reloadEnd, `laptop wrote at ${laptopWrote} ms, the server's reload ended at ${reloadEnd} ms`);
   assert.ok(laptopWrote >= serverWrote, 'the laptop wrote before its server had');
@@ -244,7 +248,7 @@ test("a server that fails in its handlers after its laptops read from it fails t
   const srv = debianServer();
   srv.slow = { 'safe-make build': 200 };
   srv.onRun = (sc, d) =>
-    d?.endsWith('safe-make build')
+    /safe-make build(-reload)?$/.test(d ?? '')
       ? { code: 3, stdout: 'rc=0\nmake: Entering directory\n--- sendmail.cf.errors ---\nm4:sendmail.mc:12: ERROR: end of file in string\n', stderr: '' }
       : debianRun(sc, d);
   const lap = debianLaptop('laptop1');
@@ -253,4 +257,41 @@ test("a server that fails in its handlers after its laptops read from it fails t
   assert.ok(r.stats.get('laptop1')!.failed >= 1);
   const why = r.lines.find((l) => l.host === 'laptop1' && l.status === 'failed')!;
   assert.match(why.error!, /mailserver failed after laptop1 read from it/);
+});
+
+test("a build with warnings only keeps sendmail.cf and reloads on its own; a clean build owes the reload nothing more", async () => {
+  const srv = debianServer();
+  const warnings = readFileSync(new URL('../../../test/unit/fixtures/build/bookworm-m4-warnings.txt', import.meta.url), 'utf8');
+  // safe-make build-reload exits 3 on a build that is not clean, before any reload
+  srv.onRun = (sc, d) => (/safe-make build-reload$/.test(d ?? '') ? { code: 3, stdout: warnings, stderr: '' } : debianRun(sc, d));
+  const r = await playOnFakes([[{ host: srv, role: serverRole }]]);
+  assert.equal(r.stats.get('mailserver')!.failed, 0, JSON.stringify(r.lines.filter((l) => l.status === 'failed')));
+  assert.deepEqual(srv.commands.filter((c) => !c.includes('m4 2>/dev/null')), ["sh -c '…' safe-make build-reload", "sh -c '…' safe-make keep", '/etc/init.d/sendmail reload']);
+  assert.ok(r.lines.some((l) => l.host === 'mailserver' && l.warnings.some((w) => /blacklist_recipients/.test(w))));
+});
+
+test("a clean build whose reload fails: the rebuild fails and says it was the reload", async () => {
+  const srv = debianServer();
+  srv.onRun = (sc, d) =>
+    /safe-make build-reload$/.test(d ?? '') ? { code: 4, stdout: 'Reloading Mail Transport Agent (MTA): sendmail', stderr: '/etc/init.d/sendmail reload failed (exit 1)' } : debianRun(sc, d);
+  const r = await playOnFakes([[{ host: srv, role: serverRole }]]);
+  const failed = r.lines.filter((l) => l.host === 'mailserver' && l.status === 'failed');
+  assert.equal(failed.length, 1, JSON.stringify(failed));
+  assert.match(failed[0].task, /^rebuild the configuration/);
+  assert.match(failed[0].error!, /was clean, then \/etc\/init\.d\/sendmail reload failed: .*exit 1/s);
+  assert.ok(!srv.commands.includes('/etc/init.d/sendmail reload'));
+});
+
+test("a laptop reads its server's files as the server's tasks left them, from memory: no read on the server while its handlers run", async () => {
+  const srv = debianServer();
+  srv.slow = { 'safe-make build-reload': 200 };
+  const lap = debianLaptop('laptop1');
+  const r = await playOnFakes([[{ host: srv, role: serverRole }], [{ host: lap, role: clientRole, vars: { smarthost: 'mailserver' } }]]);
+  assert.equal(r.stats.get('laptop1')!.failed, 0, JSON.stringify(r.lines.filter((l) => l.status === 'failed')));
+  // the server's handler dropped the server's own snapshot when it ran; the laptop's read did not
+  // need it: only the shared key, which the server's snapshot holds as a digest (a secret), is read
+  assert.deepEqual(srv.readPaths, [COMMON_KEY]);
+  assert.equal(srv.reads, 1);
+  assert.equal(lap.text(SERVER_CERT), srv.text(SERVER_CERT));
+  assert.equal(lap.text(COMMON_KEY), srv.text(COMMON_KEY));
 });
