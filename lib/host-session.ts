@@ -86,12 +86,25 @@ export async function runHost<O>(
     opts.reporter.taskResult(r);
   };
 
+  // A command that changes the host drops the snapshot (it may have changed any file). What the
+  // snapshot held is read back with the next read that misses, in the same round trip (each file as
+  // it was held: contents, or only its digest), so that the tasks after a command (update_tls new,
+  // then the checks of the new certificate) do not read again one file at a time.
+  let dropped: ReadSpec[] = [];
+  const dropSnapshot = () => {
+    for (const f of cache.values()) {
+      if (!dropped.some((d) => d.path === f.path)) dropped.push({ path: f.path, digestOnly: f.exists && f.content === undefined, secret: f.secret });
+    }
+    cache.clear();
+  };
   const makeHandle = (ctx: TaskCtx): HostHandle<O> => {
     const files = async (specs: Array<string | ReadSpec>) => {
       const want = specs.map(normSpec);
       const missing = want.filter((s) => !cacheHas(cache, s));
       if (missing.length) {
-        const r = await conn.read(missing);
+        const again = dropped.filter((d) => !cacheHas(cache, d) && !missing.some((m) => m.path === d.path));
+        dropped = [];
+        const r = await conn.read([...missing, ...again]);
         r.files.forEach((f) => remember(f, cache, opts.addSecret));
       }
       return want.map((s) => cache.get(s.path)!);
@@ -103,7 +116,7 @@ export async function runHost<O>(
       ctx.changed = true;
       ctx.messages.push(opts.check ? `would run: ${displayLine(line)}` : `ran: ${displayLine(line)}`);
       if (opts.check) return RemoteChild.finished(0);
-      cache.clear();
+      dropSnapshot();
       return afterWrites(() => conn.spawn(line, displayLine(line)));
     });
     const read$ = hostShell((line) => {
@@ -195,7 +208,7 @@ export async function runHost<O>(
         }
         await flush();
         const r = await conn.run(script, ro.stdin, ro.describe);
-        if (ro.changes) cache.clear();
+        if (ro.changes) dropSnapshot();
         if (r.code !== 0 && ro.check !== false) {
           const detail = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-12).join('\n');
           throw new TaskError(`${describe} failed (exit ${r.code})${detail ? `: ${detail}` : ''}`);

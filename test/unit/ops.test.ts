@@ -203,3 +203,25 @@ test('missing: a real run fails the task with the error; check mode reports what
   const there = await playOnFakes([[{ host: new FakeHost('h', { '/etc/a.crt': 'x' }), role: role(t) }]]);
   assert.deepEqual([there.lines[0].status, there.lines[0].messages], ['ok', ['there']]);
 });
+
+test('after a command changes the host, the next read takes back everything the snapshot held, in one round trip', async () => {
+  const h = new FakeHost('h', { '/etc/a.conf': 'x\n', '/etc/b.conf': 'b\n', '/etc/k.key': { content: 'SECRET-KEY-MATERIAL-0123456789abcdef', mode: 0o600 } });
+  const seen: string[] = [];
+  const tasks: Task[] = [
+    { name: 'b is read', run: async (hh) => void (await hh.files(['/etc/b.conf'])) },
+    { name: 'regenerate', run: async (hh) => void (await hh.$`regenerate everything`) },
+    { name: 'a is read again', run: async (hh) => void seen.push((await hh.files(['/etc/a.conf']))[0].content!.toString()) },
+    { name: 'b and the key digest', run: async (hh) => void seen.push(String((await hh.files(['/etc/b.conf', { path: '/etc/k.key', digestOnly: true, secret: true }]))[1].sha256?.length)) },
+  ];
+  h.onRun = (_s, d) => {
+    if (d?.includes('regenerate')) h.put('/etc/a.conf', 'new\n');
+    return { code: 0, stdout: '', stderr: '' };
+  };
+  const r = await playOnFakes([[{ host: h, role: role(...tasks) }]]);
+  assert.deepEqual(r.lines.map((l) => l.status), ['ok', 'changed', 'ok', 'ok']);
+  assert.deepEqual(seen, ['new\n', '64']);
+  // b.conf was read once before the command (its own round trip); after it, a.conf, b.conf and
+  // the key's digest came back together: two reads in all, not three
+  assert.equal(h.reads, 2, h.readPaths.join(' '));
+  assert.deepEqual(h.readPaths.slice(1).sort(), ['/etc/a.conf', '/etc/b.conf', '/etc/k.key']);
+});
