@@ -134,18 +134,19 @@ export interface WritePlan {
  * A script that writes every file atomically: a temp file in the same folder, owner and mode
  * copied from the file it replaces (or as given), fsync, a dated backup of the old file kept next
  * to it (at most `keep` per file), then rename. Contents come on stdin, never on the command line.
+ * One perl for all the files (lib/sh/write.pl: why perl there), given the files as its arguments.
  */
 export function writeScript(specs: WriteSpec[], stamp: string, keep = 5, tag = 'bak'): WritePlan {
-  let s = `suffix=${shq(`${tag}-${stamp}`)} tag=${shq(tag)} keep=${Math.max(1, Math.floor(keep))}\n` + shellScript('write.sh');
+  const args = [`${tag}-${stamp}`, tag, String(Math.max(1, Math.floor(keep)))];
   const contents: Buffer[] = [];
   for (const w of specs) {
     const mode = w.mode !== undefined ? w.mode.toString(8).padStart(4, '0') : '';
     const own = w.owner || w.group ? `${w.owner ?? ''}:${w.group ?? ''}`.replace(/:$/, '') : '';
     const content = Buffer.from(w.content);
-    s += `w ${shq(w.path)} ${shq(mode)} ${shq(own)} ${content.length}\n`;
+    args.push(w.path, mode, own, String(content.length));
     contents.push(content);
   }
-  return { script: s, stdin: Buffer.concat(contents) };
+  return { script: `exec perl -e ${shq(shellScript('write.pl'))} -- ${args.map(shq).join(' ')}\n`, stdin: Buffer.concat(contents) };
 }
 
 /** Where writeScript keeps the backup of `path` for this stamp. */

@@ -223,6 +223,51 @@ test('writeScript: a temp file already there (a link planted in its place) is ne
   }
 });
 
+test('writeScript: owner and group set by name, the old owner kept otherwise, the backup a copy with its times; a bad owner or a short content fails and leaves the file', { skip: process.getuid?.() !== 0 ? 'needs root (chown)' : false }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'str-write-'));
+  try {
+    const f = join(dir, 'k');
+    writeFileSync(f, 'old key');
+    chmodSync(f, 0o640);
+    execFileSync('chown', ['nobody:nogroup', f]);
+    const old = statSync(f);
+    // a link planted at the backup's name is not written through
+    const target = join(dir, 'elsewhere');
+    writeFileSync(target, 'untouched');
+    let r = sh(writeScript([{ path: f, content: 'k1' }], 'S3').script, 'k1');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(statSync(f).uid, old.uid, 'owner of the replaced file kept');
+    assert.equal(statSync(f).gid, old.gid, 'group of the replaced file kept');
+    const bak = statSync(join(dir, 'k.bak-S3'));
+    assert.equal(readFileSync(join(dir, 'k.bak-S3'), 'utf8'), 'old key');
+    // times to the second (perl-base has no Time::HiRes)
+    assert.deepEqual([bak.uid, bak.gid, bak.mode & 0o7777, Math.floor(bak.mtimeMs / 1000)], [old.uid, old.gid, 0o640, Math.floor(old.mtimeMs / 1000)]);
+    symlinkSync(target, join(dir, 'k.bak-S4'));
+    r = sh(writeScript([{ path: f, content: 'k2' }], 'S4').script, 'k2');
+    assert.notEqual(r.code, 0, 'a link at the backup name is refused');
+    assert.equal(readFileSync(target, 'utf8'), 'untouched');
+    assert.equal(readFileSync(f, 'utf8'), 'k1');
+    // owner and group by name; a group alone keeps the owner
+    r = sh(writeScript([{ path: f, content: 'k3', owner: 'root', group: 'nogroup', mode: 0o600 }], 'S5').script, 'k3');
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual([statSync(f).uid, statSync(f).gid, statSync(f).mode & 0o7777], [0, old.gid, 0o600]);
+    r = sh(writeScript([{ path: f, content: 'k4', group: 'root' }], 'S6').script, 'k4');
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual([statSync(f).uid, statSync(f).gid], [0, 0]);
+    // an unknown user, or a content shorter than said: a one-line error, the file as it was, no temp
+    r = sh(writeScript([{ path: f, content: 'k5', owner: 'no-such-user-str' }], 'S7').script, 'k5');
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /^write: unknown user no-such-user-str\n$/);
+    r = sh(writeScript([{ path: f, content: 'k6-longer' }], 'S8').script, 'k6');
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /ends early \(2 of 9 bytes\)/);
+    assert.equal(readFileSync(f, 'utf8'), 'k4');
+    assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.')), [], 'no temp file left');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('writeScript into a missing folder fails and leaves no file', () => {
   const plan = writeScript([{ path: '/nonexistent-dir-str/x', content: 'a' }], 'S');
   const r = sh(plan.script, plan.stdin);

@@ -13,7 +13,7 @@ const scripts = ['lib/sh', 'files']
   .flatMap((d) => readdirSync(join(root, d)).filter((f) => f.endsWith('.sh')).map((f) => join(d, f)));
 
 test('there are shell scripts to check', () => {
-  for (const f of ['lib/sh/read.sh', 'lib/sh/write.sh', 'lib/sh/lock-read.sh', 'files/smtp-probe.sh', 'files/safe-make.sh']) assert.ok(scripts.includes(f), `${f} in ${scripts.join(' ')}`);
+  for (const f of ['lib/sh/read.sh', 'lib/sh/lock-read.sh', 'files/smtp-probe.sh', 'files/safe-make.sh']) assert.ok(scripts.includes(f), `${f} in ${scripts.join(' ')}`);
 });
 
 const haveShellcheck = spawnSync('sh', ['-c', 'command -v shellcheck']).status === 0;
@@ -30,3 +30,14 @@ for (const s of scripts) {
     assert.equal(r.status, 0, r.stdout + r.stderr);
   });
 }
+
+// the engine's writer is perl (lib/sh/write.pl says why): it compiles with perl -c, with warnings
+// and strict on, and uses only modules of Debian's perl-base (Essential: on every host)
+test('lib/sh/write.pl: perl -c, only perl-base modules', () => {
+  const f = join(root, 'lib/sh/write.pl');
+  const r = spawnSync('perl', ['-c', f], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /syntax OK/);
+  const used = [...readFileSync(f, 'utf8').matchAll(/^use ([\w:]+)/gm)].map((m) => m[1]);
+  assert.deepEqual(used.sort(), ['Fcntl', 'IO::Handle', 'strict', 'warnings']);
+});
