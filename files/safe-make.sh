@@ -1,6 +1,6 @@
 #!/bin/sh
 # make -C /etc/mail with a safety net (roles/tasks/sendmail.ts, the rebuild handler, runs it as
-# `sh -c <this> safe-make build|build-reload|restore|keep`).
+# `sh -c <this> safe-make build|build-reload|reload|restore|keep`).
 #
 # Debian's Makefile installs sendmail.cf even when m4 fails (m4's messages go to sendmail.cf.errors)
 # and ignores makemap's exit code, so make's exit code says little.
@@ -11,9 +11,13 @@
 #            "rc=N", make's output, a marker line and sendmail.cf.errors, and exit 3: the handler
 #            sorts the messages (roles/text/build-output.ts) into errors and warnings.
 #   build-reload
-#            build, then, only when the build is clean, Debian's `/etc/init.d/sendmail reload` in the
-#            same round trip (the handler's reload is owed too). Exits 0 when both went well, 3 as
-#            build does (no reload: the handler decides), 4 when the reload failed (its output kept).
+#            build, then, only when the build is clean, reload (below) in the same round trip (the
+#            handler's reload is owed too). Exits 0 when both went well, 3 as build does (no reload:
+#            the handler decides), 4 when the reload failed (its output kept).
+#   reload   Debian's `/etc/init.d/sendmail reload`, run as it is (sourced with the $0 and $1 of a
+#            direct call) but for one thing: its fixed `sleep 2` after it signals the daemon ends
+#            as soon as the daemon has restarted (its pid file is written again, after it has
+#            opened its listening sockets), and never later than Debian's 2 s. Exits as the script.
 #   restore  an error: put the previous sendmail.cf back (sendmail keeps running it; no reload).
 #   keep     only warnings: the new sendmail.cf is complete; drop the copy.
 cf=/etc/mail/sendmail.cf
@@ -36,13 +40,48 @@ build() {
   exit 3
 }
 
+# The init script's `sleep N` while it reloads: poll every 0.05 s, at most N seconds, until the
+# MTA's pid file (the script's own $MTAL_PIDFILE, after /etc/mail/sendmail.conf) is newer than the
+# marker made before the script started. A shell function shadows the sleep program in a POSIX
+# shell; `command sleep` is the program. Written by hand: no Debian tool waits for a restart.
+# shellcheck disable=SC2016 # expanded by the shell that sources the init script, not here
+wait_for_restart='sleep() {
+  local _str_s _str_n
+  _str_s=${1%%[!0-9]*}
+  _str_n=$(( ${_str_s:-1} * 20 ))
+  while [ "$_str_n" -gt 0 ]; do
+    if [ -n "$(find "${MTAL_PIDFILE:-/nonexistent}" -newer "$STR_RELOAD_MARKER" 2>/dev/null)" ]; then return 0; fi
+    command sleep 0.05
+    _str_n=$((_str_n - 1))
+  done
+}
+. "$0"'
+
+# reload [SCRIPT]: SCRIPT is /etc/init.d/sendmail (a unit test gives a stand-in)
+reload() {
+  script=${1:-/etc/init.d/sendmail}
+  # an init script that is not a POSIX shell script (the admin replaced it): run it as it is
+  if [ "$(head -n 1 "$script" 2>/dev/null)" != '#!/bin/sh' ]; then
+    "$script" reload
+    return
+  fi
+  restarted_after=$(mktemp) || return 1
+  STR_RELOAD_MARKER=$restarted_after sh -c "$wait_for_restart" "$script" reload
+  rc=$?
+  rm -f "$restarted_after"
+  return "$rc"
+}
+
 case ${1:-build} in
   build)
     build "${2:-}"
     ;;
   build-reload)
     build
-    /etc/init.d/sendmail reload || { rc=$?; echo "/etc/init.d/sendmail reload failed (exit $rc)" >&2; exit 4; }
+    reload || { rc=$?; echo "/etc/init.d/sendmail reload failed (exit $rc)" >&2; exit 4; }
+    ;;
+  reload)
+    reload "${2:-}"
     ;;
   restore)
     if [ -f "$last_good" ]; then mv -f "$last_good" "$cf"; fi

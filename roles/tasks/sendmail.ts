@@ -44,7 +44,7 @@ export const configurationIsCurrent = task('sendmail runs the current configurat
 });
 
 // files/safe-make.sh: make -C /etc/mail that keeps the previous sendmail.cf aside (see the script)
-const safeMake = (h: HostHandle, action: 'build' | 'build-reload' | 'restore' | 'keep', target?: string) =>
+const safeMake = (h: HostHandle, action: 'build' | 'build-reload' | 'reload' | 'restore' | 'keep', target?: string) =>
   target
     ? h.$({ nothrow: true })`sh -c ${hostFile('safe-make.sh')} safe-make ${action} ${target}`
     : h.$({ nothrow: true })`sh -c ${hostFile('safe-make.sh')} safe-make ${action}`;
@@ -95,8 +95,13 @@ async function build(h: HostHandle, target?: string, withReload = false): Promis
   );
 }
 
+/** Debian's init script (make, then SIGHUP; systemd's unit has no reload action: notes), with its
+ *  fixed 2 s wait after the signal ended as soon as the daemon has restarted (safe-make reload). */
 export const reload = handler(RELOAD, async (h) => {
   if ((await reloadedWithRebuild(h)).done) return h.say('/etc/init.d/sendmail reload went with the rebuild, in its round trip (safe-make build-reload)');
-  // Debian's init script (runs make, then SIGHUP); systemd's unit has no reload action (notes)
-  await h.$`/etc/init.d/sendmail reload`;
+  const r = await safeMake(h, 'reload');
+  if (r.exitCode !== 0) {
+    const said = (r.stderr.trim() + '\n' + r.stdout.trim()).trim().split('\n').slice(-12).join('\n');
+    throw new Error(`/etc/init.d/sendmail reload failed on ${h.name} (exit ${r.exitCode}): ${said}`);
+  }
 });

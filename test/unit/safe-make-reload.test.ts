@@ -1,0 +1,83 @@
+// files/safe-make.sh reload: Debian's init script, sourced as a direct call would run it ($0, $1,
+// its exit code, everything after its sleep), with its fixed `sleep N` ended as soon as the MTA's
+// pid file is written again. A stand-in init script plays the daemon: it "restarts" (writes its pid
+// file) a moment after it is signalled, and reports how long its sleep lasted. No root needed.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const safeMake = fileURLToPath(new URL('../../../files/safe-make.sh', import.meta.url));
+
+/** A stand-in for /etc/init.d/sendmail: its MTAL_PIDFILE is written `restartMs` after its "HUP"
+ *  (never when undefined); then `sleep SECONDS`, as Debian's reload_mta does, then more work. */
+function standIn(dir: string, opts: { shebang?: string; restartMs?: number; sleep: number; exit: number }): string {
+  const script = join(dir, 'sendmail');
+  const restart = opts.restartMs === undefined ? '' : `( command sleep ${opts.restartMs / 1000}; echo 42 > "$MTAL_PIDFILE" ) &`;
+  writeFileSync(
+    script,
+    `${opts.shebang ?? '#!/bin/sh'}
+set -e
+MTAL_PIDFILE=${dir}/sendmail.pid
+echo "called as $0 $1"
+${restart}
+t0=$(date +%s%N)
+sleep ${opts.sleep}
+t1=$(date +%s%N)
+echo "slept $(( (t1 - t0) / 1000000 )) ms"
+echo "after the sleep"
+exit ${opts.exit}
+`,
+  );
+  chmodSync(script, 0o755);
+  writeFileSync(join(dir, 'sendmail.pid'), '41\n'); // the daemon's pid file from before the reload
+  return script;
+}
+
+function reload(script: string) {
+  const r = spawnSync('sh', [safeMake, 'reload', script], { encoding: 'utf8' });
+  const slept = Number(/slept (\d+) ms/.exec(r.stdout)?.[1]);
+  return { ...r, slept };
+}
+
+test('safe-make reload: the init script runs as a direct call would, and its sleep ends when the daemon has restarted', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'str-reload-'));
+  try {
+    const script = standIn(dir, { restartMs: 300, sleep: 2, exit: 7 });
+    const r = reload(script);
+    assert.equal(r.status, 7, r.stdout + r.stderr); // the script's own exit code
+    assert.match(r.stdout, new RegExp(`^called as ${script} reload$`, 'm'));
+    assert.match(r.stdout, /^after the sleep$/m);
+    // not Debian's fixed 2 s: the wait ended once the pid file was written again (0.3 s), polled every 0.05 s
+    assert.ok(r.slept >= 250 && r.slept < 1500, `slept ${r.slept} ms`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('safe-make reload: a daemon that does not restart gets the full sleep, never more', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'str-reload-'));
+  try {
+    const r = reload(standIn(dir, { sleep: 1, exit: 0 }));
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.ok(r.slept >= 950 && r.slept < 1900, `slept ${r.slept} ms`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('safe-make reload: an init script that is not a POSIX shell script is run as it is', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'str-reload-'));
+  try {
+    const script = standIn(dir, { shebang: '#!/bin/bash', restartMs: 100, sleep: 1, exit: 0 });
+    const r = reload(script);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, new RegExp(`^called as ${script} reload$`, 'm'));
+    assert.ok(r.slept >= 950, `slept ${r.slept} ms: its own sleep, untouched`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
