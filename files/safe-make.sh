@@ -16,8 +16,9 @@
 #            the handler decides), 4 when the reload failed (its output kept).
 #   reload   Debian's `/etc/init.d/sendmail reload`, run as it is (sourced with the $0 and $1 of a
 #            direct call) but for one thing: its fixed `sleep 2` after it signals the daemon ends
-#            as soon as the daemon has restarted (its pid file is written again, after it has
-#            opened its listening sockets), and never later than Debian's 2 s. Exits as the script.
+#            as soon as the daemon has restarted (its pid file is written again, which sendmail
+#            does after it has read its configuration and opened its sockets), and never later
+#            than Debian's 2 s. Exits as the script.
 #   restore  an error: put the previous sendmail.cf back (sendmail keeps running it; no reload).
 #   keep     only warnings: the new sendmail.cf is complete; drop the copy.
 cf=/etc/mail/sendmail.cf
@@ -42,15 +43,17 @@ build() {
 
 # The init script's `sleep N` while it reloads: poll every 0.05 s, at most N seconds, until the
 # MTA's pid file (the script's own $MTAL_PIDFILE, after /etc/mail/sendmail.conf) is newer than the
-# marker made before the script started. A shell function shadows the sleep program in a POSIX
-# shell; `command sleep` is the program. Written by hand: no Debian tool waits for a restart.
+# marker made before the script started (test's -nt, a builtin: dash and bash compare the
+# nanoseconds; a shell that compared whole seconds would only wait longer, never less). A shell
+# function shadows the sleep program in a POSIX shell; `command sleep` is the program. Written by
+# hand: no Debian tool waits for a restart.
 # shellcheck disable=SC2016 # expanded by the shell that sources the init script, not here
 wait_for_restart='sleep() {
   local _str_s _str_n
   _str_s=${1%%[!0-9]*}
   _str_n=$(( ${_str_s:-1} * 20 ))
   while [ "$_str_n" -gt 0 ]; do
-    if [ -n "$(find "${MTAL_PIDFILE:-/nonexistent}" -newer "$STR_RELOAD_MARKER" 2>/dev/null)" ]; then return 0; fi
+    if [ "${MTAL_PIDFILE:-/nonexistent}" -nt "$STR_RELOAD_MARKER" ]; then return 0; fi
     command sleep 0.05
     _str_n=$((_str_n - 1))
   done
