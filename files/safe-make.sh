@@ -32,10 +32,13 @@ build() {
   rm -f "$errors"
   out=$(make -C /etc/mail ${1:+"$1"} 2>&1)
   rc=$?
-  if [ "$rc" -eq 0 ] && [ ! -s "$errors" ] && ! printf '%s\n' "$out" | grep -q 'makemap:'; then
-    rm -f "$last_good"
-    return 0
-  fi
+  # (case, not grep: every program started counts when a fleet builds at once)
+  case $out in *makemap:*) ;; *)
+    if [ "$rc" -eq 0 ] && [ ! -s "$errors" ]; then
+      rm -f "$last_good"
+      return 0
+    fi
+  esac
   printf 'rc=%s\n%s\n%s\n' "$rc" "$out" "$marker"
   cat "$errors" 2>/dev/null
   exit 3
@@ -64,7 +67,9 @@ wait_for_restart='sleep() {
 reload() {
   script=${1:-/etc/init.d/sendmail}
   # an init script that is not a POSIX shell script (the admin replaced it): run it as it is
-  if [ "$(head -n 1 "$script" 2>/dev/null)" != '#!/bin/sh' ]; then
+  first=''
+  { IFS= read -r first < "$script"; } 2>/dev/null
+  if [ "$first" != '#!/bin/sh' ]; then
     "$script" reload
     return
   fi
