@@ -47,7 +47,9 @@ build() {
 # The init script's `sleep N` while it reloads: poll every 0.05 s, at most N seconds, until the
 # MTA's pid file (the script's own $MTAL_PIDFILE, after /etc/mail/sendmail.conf) is newer than the
 # marker made before the script started (test's -nt, a builtin: dash and bash compare the
-# nanoseconds; a shell that compared whole seconds would only wait longer, never less). A shell
+# nanoseconds; a shell that compared whole seconds would only wait longer, never less). Each sleep
+# waits for a write of its own: the marker is renewed when one ends, so a second sleep (the split
+# queue runner's, after a start) waits its full N seconds, as in Debian's script. A shell
 # function shadows the sleep program in a POSIX shell; `command sleep` is the program. Written by
 # hand: no Debian tool waits for a restart.
 # shellcheck disable=SC2016 # expanded by the shell that sources the init script, not here
@@ -56,7 +58,10 @@ wait_for_restart='sleep() {
   _str_s=${1%%[!0-9]*}
   _str_n=$(( ${_str_s:-1} * 20 ))
   while [ "$_str_n" -gt 0 ]; do
-    if [ "${MTAL_PIDFILE:-/nonexistent}" -nt "$STR_RELOAD_MARKER" ]; then return 0; fi
+    if [ "${MTAL_PIDFILE:-/nonexistent}" -nt "$STR_RELOAD_MARKER" ]; then
+      : > "$STR_RELOAD_MARKER"
+      return 0
+    fi
     command sleep 0.05
     _str_n=$((_str_n - 1))
   done

@@ -69,6 +69,33 @@ test('safe-make reload: a daemon that does not restart gets the full sleep, neve
   }
 });
 
+test('safe-make reload: each sleep waits for a restart of its own (a second sleep after one restart waits in full)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'str-reload-'));
+  try {
+    const script = join(dir, 'sendmail');
+    // like start_mta with a split queue runner: the daemon starts once, then two sleeps
+    writeFileSync(
+      script,
+      `#!/bin/sh
+set -e
+MTAL_PIDFILE=${dir}/sendmail.pid
+( command sleep 0.2; echo 42 > "$MTAL_PIDFILE" ) &
+t0=$(date +%s%N); sleep 2; t1=$(date +%s%N); sleep 1; t2=$(date +%s%N)
+echo "first $(( (t1 - t0) / 1000000 )) second $(( (t2 - t1) / 1000000 ))"
+`,
+    );
+    chmodSync(script, 0o755);
+    writeFileSync(join(dir, 'sendmail.pid'), '41\n');
+    const r = spawnSync('sh', [safeMake, 'reload', script], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const [, first, second] = /first (\d+) second (\d+)/.exec(r.stdout)!.map(Number);
+    assert.ok(first >= 150 && first < 1500, `first sleep ${first} ms`);
+    assert.ok(second >= 950, `second sleep ${second} ms: no new restart, the full second`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('safe-make reload: an init script that is not a POSIX shell script is run as it is', () => {
   const dir = mkdtempSync(join(tmpdir(), 'str-reload-'));
   try {
