@@ -231,6 +231,15 @@ test('targets: met and not met from the figures of 20 and 100 laptops; not measu
   assert.match(rep.text, /\| ours \(npm run deploy\): first deploy \+ pair \| 5\.\d\d s \| 12\.\d\d s \| 2\.40× \| \d+ ms \|/);
   assert.match(rep.text, /\| peak RSS, ours \(max\) \| 68 MB \| 160 MB \| 2\.34× \|/);
   assert.match(rep.text, /One Debian reload[^\n]*: 2\.00 s \(1\.99–2\.01, 3 times\)/);
+
+  // the two counts measured on different days: their absolute times are not compared
+  const later = { ...f.runs['100'], started: '2026-12-03T17:00:00.000Z' };
+  t = targets(mergeRun(f, later));
+  assert.equal(byWhat(/1 \+ 100, first deploy \+ pair ≤ 2×/).met, undefined);
+  assert.match(byWhat(/1 \+ 100, first deploy \+ pair ≤ 2×/).shown, /^not comparable: 1 \+ 20 measured 2026-12-01 10:00 UTC, 1 \+ 100 measured 2026-12-03 17:00 UTC; measure both in one session$/);
+  assert.match(growthTable(mergeRun(f, later)), /\n\nMeasured apart \(1 \+ 20 measured 2026-12-01 10:00 UTC, 1 \+ 100 measured 2026-12-03 17:00 UTC; measure both in one session\): the growth mixes/);
+  assert.doesNotMatch(growthTable(f), /Measured apart/);
+  assert.equal(targets(mergeRun(f, { ...later, started: '2026-12-01T21:00:00.000Z' })).find((x) => /2× the time for 20/.test(x.what))!.met, false, 'within 12 h: compared');
 });
 
 test('growthTable: a figure missing at the largest count grows up to the largest count that has it', () => {
