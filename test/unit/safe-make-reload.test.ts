@@ -37,15 +37,24 @@ exit ${opts.exit}
   return script;
 }
 
+/** fn in a fresh temporary folder, removed after. */
+function inTempDir(fn: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'str-reload-'));
+  try {
+    fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function reload(script: string) {
   const r = spawnSync('sh', [safeMake, 'reload', script], { encoding: 'utf8' });
   const slept = Number(/slept (\d+) ms/.exec(r.stdout)?.[1]);
   return { ...r, slept };
 }
 
-test('safe-make reload: the init script runs as a direct call would, and its sleep ends when the daemon has restarted', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'str-reload-'));
-  try {
+test('safe-make reload: the init script runs as a direct call would, and its sleep ends when the daemon has restarted', () =>
+  inTempDir((dir) => {
     const script = standIn(dir, { restartMs: 300, sleep: 2, exit: 7 });
     const r = reload(script);
     assert.equal(r.status, 7, r.stdout + r.stderr); // the script's own exit code
@@ -53,36 +62,28 @@ test('safe-make reload: the init script runs as a direct call would, and its sle
     assert.match(r.stdout, /^after the sleep$/m);
     // not Debian's fixed 2 s: the wait ended once the pid file was written again (0.3 s), polled every 0.05 s
     assert.ok(r.slept >= 250 && r.slept < 1500, `slept ${r.slept} ms`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('safe-make reload: a daemon that does not restart gets the full sleep, never more', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'str-reload-'));
-  try {
+test('safe-make reload: a daemon that does not restart gets the full sleep, never more', () =>
+  inTempDir((dir) => {
     const r = reload(standIn(dir, { sleep: 1, exit: 0 }));
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.ok(r.slept >= 950 && r.slept < 1900, `slept ${r.slept} ms`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('safe-make reload: each sleep waits for a restart of its own (a second sleep after one restart waits in full)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'str-reload-'));
-  try {
+test('safe-make reload: each sleep waits for a restart of its own (a second sleep after one restart waits in full)', () =>
+  inTempDir((dir) => {
     const script = join(dir, 'sendmail');
     // like start_mta with a split queue runner: the daemon starts once, then two sleeps
     writeFileSync(
       script,
       `#!/bin/sh
-set -e
-MTAL_PIDFILE=${dir}/sendmail.pid
-( command sleep 0.2; echo 42 > "$MTAL_PIDFILE" ) &
-t0=$(date +%s%N); sleep 2; t1=$(date +%s%N); sleep 1; t2=$(date +%s%N)
-echo "first $(( (t1 - t0) / 1000000 )) second $(( (t2 - t1) / 1000000 ))"
-`,
+  set -e
+  MTAL_PIDFILE=${dir}/sendmail.pid
+  ( command sleep 0.2; echo 42 > "$MTAL_PIDFILE" ) &
+  t0=$(date +%s%N); sleep 2; t1=$(date +%s%N); sleep 1; t2=$(date +%s%N)
+  echo "first $(( (t1 - t0) / 1000000 )) second $(( (t2 - t1) / 1000000 ))"
+  `,
     );
     chmodSync(script, 0o755);
     writeFileSync(join(dir, 'sendmail.pid'), '41\n');
@@ -91,20 +92,13 @@ echo "first $(( (t1 - t0) / 1000000 )) second $(( (t2 - t1) / 1000000 ))"
     const [, first, second] = /first (\d+) second (\d+)/.exec(r.stdout)!.map(Number);
     assert.ok(first >= 150 && first < 1500, `first sleep ${first} ms`);
     assert.ok(second >= 950, `second sleep ${second} ms: no new restart, the full second`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('safe-make reload: an init script that is not a POSIX shell script is run as it is', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'str-reload-'));
-  try {
+test('safe-make reload: an init script that is not a POSIX shell script is run as it is', () =>
+  inTempDir((dir) => {
     const script = standIn(dir, { shebang: '#!/bin/bash', restartMs: 100, sleep: 1, exit: 0 });
     const r = reload(script);
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, new RegExp(`^called as ${script} reload$`, 'm'));
     assert.ok(r.slept >= 950, `slept ${r.slept} ms: its own sleep, untouched`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
