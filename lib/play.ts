@@ -78,6 +78,10 @@ type Prepared =
 
 /** Unauthenticated connections at once to one SSH server (OpenSSH's MaxStartups starts at 10). */
 export const MAX_STARTUPS = 10;
+/** SSH handshakes in progress at once, all servers together: the key exchanges run on this
+ *  process's one thread, so more at once only makes each take longer, and beyond the connect
+ *  timeout a host is reported unreachable for the tool's own load (seen at 1 + 100 hosts). */
+export const MAX_HANDSHAKES = 32;
 /** Hosts connecting and reading ahead at once (connections, channels and snapshots in memory). */
 export const SETUP_AHEAD = 256;
 
@@ -95,13 +99,14 @@ export async function runPlay(phases: AnyHostPlan[][], opts: PlayOptions): Promi
   // its first jump host): OpenSSH's MaxStartups default (10:30:100) starts dropping unauthenticated
   // connections beyond 10. Different hosts' servers do not wait for each other.
   const handshake = keyedLimiter(MAX_STARTUPS);
+  const anyHandshake = limiter(MAX_HANDSHAKES);
   const connect = (name: string): Promise<HostConnection> => {
     let c = conns.get(name);
     if (!c) {
       const t = targets.get(name);
       if (!t) return Promise.reject(new Error(`no host ${name} in the inventory`));
       const first = t.target.jumps?.[0] ?? t.target;
-      c = handshake(`${first.proxyCommand ?? ''}\0${first.host}\0${first.port}`, () => open(t.target, opts.connect));
+      c = handshake(`${first.proxyCommand ?? ''}\0${first.host}\0${first.port}`, () => anyHandshake(() => open(t.target, opts.connect)));
       c.catch(() => undefined);
       conns.set(name, c);
     }
