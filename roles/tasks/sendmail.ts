@@ -49,6 +49,9 @@ const safeMake = (h: HostHandle, action: 'build' | 'build-reload' | 'reload' | '
     ? h.$({ nothrow: true })`sh -c ${hostFile('safe-make.sh')} safe-make ${action} ${target}`
     : h.$({ nothrow: true })`sh -c ${hostFile('safe-make.sh')} safe-make ${action}`;
 
+/** What a failed command said last: its stderr, then its stdout, the last 12 lines. */
+const lastLines = (r: { stdout: string; stderr: string }) => (r.stderr.trim() + '\n' + r.stdout.trim()).trim().split('\n').slice(-12).join('\n');
+
 /** The reload this run owes a host was done with its rebuild, in one round trip (per run, per host). */
 const reloadedWithRebuild = (h: HostHandle) => h.memo(`sendmail reloaded with the rebuild\0${h.name}`, () => ({ done: false }));
 
@@ -73,8 +76,7 @@ async function build(h: HostHandle, target?: string, withReload = false): Promis
   if (r.exitCode === 0) return withReload ? 'reloaded' : 'built';
   if (withReload && r.exitCode === 4) {
     // the build was clean and sendmail.cf is the new one; Debian's reload itself failed
-    const said = (r.stderr.trim() + '\n' + r.stdout.trim()).trim().split('\n').slice(-12).join('\n');
-    throw new Error(`make -C /etc/mail on ${h.name} was clean, then /etc/init.d/sendmail reload failed: ${said}`);
+    throw new Error(`make -C /etc/mail on ${h.name} was clean, then /etc/init.d/sendmail reload failed: ${lastLines(r)}`);
   }
   const report = r.exitCode === 3 ? parseSafeMakeReport(r.stdout) : { makeExit: r.exitCode ?? 255, makeOutput: r.stdout + r.stderr, cfErrors: '' };
   const verdict = classifyBuildOutput(report);
@@ -101,7 +103,6 @@ export const reload = handler(RELOAD, async (h) => {
   if ((await reloadedWithRebuild(h)).done) return h.say('/etc/init.d/sendmail reload went with the rebuild, in its round trip (safe-make build-reload)');
   const r = await safeMake(h, 'reload');
   if (r.exitCode !== 0) {
-    const said = (r.stderr.trim() + '\n' + r.stdout.trim()).trim().split('\n').slice(-12).join('\n');
-    throw new Error(`/etc/init.d/sendmail reload failed on ${h.name} (exit ${r.exitCode}): ${said}`);
+    throw new Error(`/etc/init.d/sendmail reload failed on ${h.name} (exit ${r.exitCode}): ${lastLines(r)}`);
   }
 });

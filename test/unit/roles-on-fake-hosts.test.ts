@@ -270,6 +270,22 @@ test("a build with warnings only keeps sendmail.cf and reloads on its own; a cle
   assert.ok(r.lines.some((l) => l.host === 'mailserver' && l.warnings.some((w) => /blacklist_recipients/.test(w))));
 });
 
+test("a reload of its own that fails (after a build with warnings): the reload fails with what the init script said", async () => {
+  const srv = debianServer();
+  const warnings = readFileSync(new URL('../../../test/unit/fixtures/build/bookworm-m4-warnings.txt', import.meta.url), 'utf8');
+  srv.onRun = (sc, d) =>
+    /safe-make build-reload$/.test(d ?? '')
+      ? { code: 3, stdout: warnings, stderr: '' }
+      : /safe-make reload$/.test(d ?? '')
+        ? { code: 1, stdout: 'Reloading Mail Transport Agent (MTA): sendmail', stderr: 'start-stop-daemon: no process found' }
+        : debianRun(sc, d);
+  const r = await playOnFakes([[{ host: srv, role: serverRole }]]);
+  const failed = r.lines.filter((l) => l.host === 'mailserver' && l.status === 'failed');
+  assert.equal(failed.length, 1, JSON.stringify(failed));
+  assert.equal(failed[0].task, 'reload sendmail');
+  assert.match(failed[0].error!, /^\/etc\/init\.d\/sendmail reload failed on mailserver \(exit 1\): start-stop-daemon: no process found\nReloading/);
+});
+
 test("a clean build whose reload fails: the rebuild fails and says it was the reload", async () => {
   const srv = debianServer();
   srv.onRun = (sc, d) =>
