@@ -10,7 +10,7 @@ import type { ClientChannel } from 'ssh2';
 import { RemoteChild } from './ssh/remote-child.js';
 import { shq } from './shell.js';
 import { checkHostKey, fingerprintSha256, keyTypeOf, type KnownHostEntry } from './known-hosts.js';
-import { parseReadOutput, readScript, shellScript, writeScript, backupStamp, backupPath, rollbackScript, type ReadResult } from './remote-files.js';
+import { parseReadOutput, readScript, shellScript, writeScript, backupStamp, backupPath, rollbackScript, ReadRaceError, type ReadResult } from './remote-files.js';
 import type { ReadSpec, RunResult, WriteSpec } from './types.js';
 // jump hosts, ProxyCommand, keys (below)
 import { spawn } from 'node:child_process';
@@ -389,7 +389,7 @@ export class Connection {
     };
   }
 
-  private async rawExec(line: string, stdin?: string | Buffer): Promise<RunResult> {
+  private async rawExec(line: string, stdin?: string | Buffer): Promise<RunResult & { bytes: Buffer }> {
     const release = await this.channelSlot();
     this.roundTrips++;
     const client = this.ssh.connection;
@@ -397,7 +397,7 @@ export class Connection {
       release();
       throw new UnreachableError(`${this.target.name}: connection closed`);
     }
-    return new Promise<RunResult>((resolve, reject) => {
+    return new Promise<RunResult & { bytes: Buffer }>((resolve, reject) => {
       client.exec(line, (err, stream) => {
         if (err) return reject(new UnreachableError(`${this.target.name}: ${err.message}`));
         const out: Buffer[] = [];
@@ -406,9 +406,10 @@ export class Connection {
         stream.on('data', (d: Buffer) => out.push(d));
         stream.stderr.on('data', (d: Buffer) => errb.push(d));
         stream.on('exit', (c: number | null) => (code = c));
-        stream.on('close', () =>
-          resolve({ code: code ?? 255, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errb).toString('utf8') }),
-        );
+        stream.on('close', () => {
+          const bytes = Buffer.concat(out);
+          resolve({ code: code ?? 255, stdout: bytes.toString('utf8'), stderr: Buffer.concat(errb).toString('utf8'), bytes });
+        });
         stream.on('error', (e: Error) => reject(new UnreachableError(`${this.target.name}: ${e.message}`)));
         if (stdin !== undefined) stream.end(stdin);
         else stream.end();
@@ -462,7 +463,8 @@ export class Connection {
       `lockdir=${shq(dir)} lock=${shq(lockPath)} wait=${Math.max(0, Math.floor(waitSeconds))}\n` +
       shellScript('lock-read.sh') +
       readScript(files, probes) +
-      `echo ${end}\nexec cat >/dev/null\n`;
+      // then hold the lock until the run closes the channel (stdin's end): the shell's own read, no program
+      `echo ${end}\nwhile read -r _; do :; done\n`;
     const { line, stdinPrefix } = this.wrap(script);
     this.opts.onCommand?.(this.target.name, `(lock ${lockPath}, read ${files.map((f) => f.path).join(' ')}${Object.keys(probes).length ? ', probes ' + Object.keys(probes).join(' ') : ''})`);
     const release = await this.channelSlot(); // held until the lock channel closes
@@ -472,7 +474,7 @@ export class Connection {
       release();
       throw new UnreachableError(`${this.target.name}: connection closed`);
     }
-    const out = await new Promise<string>((resolve, reject) => {
+    const out = await new Promise<Buffer>((resolve, reject) => {
       client.exec(line, (err, stream) => {
         if (err) {
           release();
@@ -497,7 +499,7 @@ export class Connection {
           tail = Buffer.concat([tail, d]).subarray(-endMark.length);
           if (tail.equals(endMark)) {
             done = true;
-            resolve(Buffer.concat(chunks).toString('utf8'));
+            resolve(Buffer.concat(chunks));
           }
         });
         stream.stderr.on('data', (d: Buffer) => (errText += d.toString('utf8')));
@@ -511,14 +513,23 @@ export class Connection {
         if (stdinPrefix) stream.write(stdinPrefix);
       });
     });
-    return parseReadOutput(out.slice(0, out.lastIndexOf(end)), files, probes);
+    const read = out.subarray(0, out.lastIndexOf(end));
+    try {
+      return parseReadOutput(read, files, probes);
+    } catch (e) {
+      if (!(e instanceof ReadRaceError)) throw e;
+      // a file changed while it was read (an admin's editor): read the files once more (the lock
+      // is still held); the probes' answers stand
+      return { files: (await this.read(files)).files, probes: e.probes };
+    }
   }
 
   async read(files: ReadSpec[], probes: Record<string, string> = {}): Promise<ReadResult> {
     this.opts.onCommand?.(this.target.name, `(read ${files.map((f) => f.path).join(' ')})`);
-    const r = await this.run(readScript(files, probes), undefined, '');
+    const { line, stdinPrefix } = this.wrap(readScript(files, probes));
+    const r = await this.rawExec(line, stdinPrefix ? stdinPrefix : undefined);
     if (r.code !== 0) throw new Error(`reading ${files.map((f) => f.path).join(', ')} failed: ${r.stderr.trim()}`);
-    return parseReadOutput(r.stdout, files, probes);
+    return parseReadOutput(r.bytes, files, probes);
   }
 
   private writes = 0;

@@ -138,7 +138,7 @@ export async function runPlay(phases: AnyHostPlan[][], opts: PlayOptions): Promi
         const cache = new Map<string, RemoteFile>();
         peerCache.set(plan.name, cache); // peers of this host read the same snapshot
         try {
-          const g = plan.role.gather(plan.vars, plan.options);
+          const g = plan.role.gather(plan.vars, plan.options, (name) => targets.get(name)?.vars);
           const r = await conn.lockAndRead(opts.lockPath, opts.lockWaitSeconds, g.files, g.probes);
           r.files.forEach((f) => remember(f, cache, opts.addSecret));
           mark('locked and read');

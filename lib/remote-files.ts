@@ -21,18 +21,16 @@ export function shellScript(name: string): string {
   return t;
 }
 
-/** A script printing each file (base64, or its sha256 only) and each probe's exit code and output. */
+/** A script printing each file (its bytes, or its sha256 only) and each probe's exit code and output. */
 export function readScript(files: ReadSpec[], probes: Record<string, string> = {}): string {
-  let s = '';
-  if (files.length || Object.keys(probes).length) s += shellScript('read.sh');
+  const names = Object.keys(probes);
+  if (!files.length && !names.length) return '';
+  // frames the raw output (file contents, probe output): printed first, so nothing read can forge it
+  const nonce = randomBytes(8).toString('hex');
+  let s = shellScript('read.sh') + `nonce=${nonce}\necho "@N $nonce"\n`;
   // one call for every file: contents (c) and digests (d) (lib/sh/read.sh: rs)
   if (files.length) s += `rs '${files.map((_, i) => i).join(' ')}' '${files.map((f) => (f.digestOnly ? 'd' : 'c')).join(' ')}' ${files.map((f) => shq(f.path)).join(' ')}\n`;
-  const names = Object.keys(probes);
-  if (names.length) {
-    const nonce = randomBytes(8).toString('hex');
-    s += `echo '@N ${nonce}'\n`;
-    names.forEach((n, i) => (s += `p ${i} ${shq(probes[n])} ${nonce}\n`));
-  }
+  names.forEach((n, i) => (s += `p ${i} ${shq(probes[n])}\n`));
   return s;
 }
 
@@ -41,28 +39,101 @@ export interface ReadResult {
   probes: Record<string, RunResult>;
 }
 
+/** A batch of files that came back other than its sizes said: one of them changed while it was read.
+ *  The probes' answers (all there) come with it. */
+export class ReadRaceError extends Error {
+  constructor(
+    message: string,
+    readonly probes: Record<string, RunResult>,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The read's output with every raw section ("@R NONCE" … "\n@R NONCE") cut out: the text that is left
+ * (a line "@R <k>" where section k was) and the sections' bytes.
+ */
+function cutRaw(out: Buffer): { text: string; raw: Buffer[] } {
+  // the first "@N" line (the read prints it before anything it reads)
+  const m = /(?:^|\n)@N ([0-9a-f]+)\n/.exec(out.subarray(0, 4096).toString('latin1'));
+  if (!m) return { text: out.toString('utf8'), raw: [] };
+  const open = Buffer.from(`\n@R ${m[1]}\n`);
+  const raw: Buffer[] = [];
+  const parts: string[] = [];
+  let at = 0;
+  for (;;) {
+    const o = out.indexOf(open, at);
+    if (o < 0) break;
+    const start = o + open.length;
+    const close = out.indexOf(open, start);
+    if (close < 0) break; // cut short: reported below as no answer
+    parts.push(out.subarray(at, o + 1).toString('utf8'), `@R ${raw.length}`);
+    raw.push(out.subarray(start, close));
+    at = close + open.length - 1; // the newline after the closing mark ends the placeholder's line
+  }
+  parts.push(out.subarray(at).toString('utf8'));
+  return { text: parts.join(''), raw };
+}
+
 /** Parse what readScript printed. Throws when a record is missing or malformed. */
-export function parseReadOutput(out: string, files: ReadSpec[], probes: Record<string, string> = {}): ReadResult {
-  const lines = out.split('\n');
+export function parseReadOutput(out: Buffer | string, files: ReadSpec[], probes: Record<string, string> = {}): ReadResult {
+  const { text, raw } = cutRaw(Buffer.isBuffer(out) ? out : Buffer.from(out, 'utf8'));
+  const lines = text.split('\n');
   const got = new Map<number, RemoteFile>();
   const probeNames = Object.keys(probes);
   const gotProbes: Record<string, RunResult> = {};
   let nonce = ''; // the script's frame mark for probe output, printed before any probe runs
-  const batched: RemoteFile[] = []; // files whose content comes in the next @BLOB, in order
+  let race: string | undefined;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
-    if (line.startsWith('@BLOB ')) {
-      const blob = Buffer.from(line.slice(6), 'base64');
-      let at = 0;
-      for (const rf of batched) {
-        const end = at + (rf.size ?? 0);
-        if (end > blob.length) throw new Error(`cannot read ${rf.path}: the host sent less than its size`);
-        rf.content = blob.subarray(at, end);
-        rf.sha256 = createHash('sha256').update(rf.content).digest('hex');
-        at = end;
+    if (line.startsWith('@S ')) {
+      // a batch: stat lines, digests of the d files, the c files' bytes, then "@Z ok" (or "@Z fail":
+      // void, the files follow one by one)
+      let end = i + 1;
+      while (end < lines.length && !lines[end].startsWith('@Z ')) end++;
+      if (end >= lines.length) break; // cut short: reported below as no answer
+      if (lines[end] !== '@Z ok') {
+        i = end;
+        continue;
       }
-      if (at !== blob.length) throw new Error(`cannot read ${batched.map((b) => b.path).join(', ')}: the host sent more than their sizes`);
-      batched.length = 0;
+      const ids = line.slice(3).split(' ').map(Number);
+      const body = lines.slice(i + 1, end);
+      i = end;
+      const batch: RemoteFile[] = [];
+      let k = 0;
+      for (const idx of ids) {
+        const spec = files[idx];
+        const fields = (body[k++] ?? '').split(' ');
+        if (!spec || fields.length !== 5) throw new Error(`unexpected file record ${idx}: ${fields.join(' ')}`);
+        const [mode, owner, group, mtime, size] = fields;
+        const rf: RemoteFile = { path: spec.path, exists: true, mode: parseInt(mode, 8), owner, group, mtime: Number(mtime), size: Number(size), secret: spec.secret || spec.digestOnly };
+        got.set(idx, rf);
+        batch.push(rf);
+      }
+      ids.forEach((idx, j) => {
+        if (!files[idx].digestOnly) return;
+        const digest = (body[k++] ?? '').replace(/^\\/, '').slice(0, 64);
+        if (!/^[0-9a-f]{64}$/.test(digest)) throw new Error(`cannot read ${files[idx].path}: no digest`);
+        batch[j].sha256 = digest;
+      });
+      const contents = batch.filter((_, j) => !files[ids[j]].digestOnly);
+      if (contents.length) {
+        const m = /^@R (\d+)$/.exec(body[k++] ?? '');
+        const blob = m ? raw[Number(m[1])] : undefined;
+        if (!blob) throw new Error(`no answer for ${contents[0].path}: the host's shell output was cut short`);
+        const want = contents.reduce((a, rf) => a + (rf.size ?? 0), 0);
+        if (blob.length !== want) {
+          race ??= `cannot read ${contents.map((b) => b.path).join(', ')}: the host sent ${blob.length} bytes for ${want} (a file changed while it was read)`;
+          continue;
+        }
+        let at = 0;
+        for (const rf of contents) {
+          rf.content = blob.subarray(at, at + (rf.size ?? 0));
+          rf.sha256 = createHash('sha256').update(rf.content).digest('hex');
+          at += rf.size ?? 0;
+        }
+      }
       continue;
     }
     if (line.startsWith('@F ')) {
@@ -75,7 +146,7 @@ export function parseReadOutput(out: string, files: ReadSpec[], probes: Record<s
         got.set(idx, { path: spec.path, exists: false, secret: spec.secret || spec.digestOnly });
         continue;
       }
-      if (body === '!' || body.startsWith('!')) throw new Error(`cannot read ${spec.path} (permission denied?)`);
+      if (body.startsWith('!')) throw new Error(`cannot read ${spec.path} (permission denied?)`);
       const rf: RemoteFile = {
         path: spec.path,
         exists: true,
@@ -86,9 +157,7 @@ export function parseReadOutput(out: string, files: ReadSpec[], probes: Record<s
         size: Number(size),
         secret: spec.secret || spec.digestOnly,
       };
-      if (body === '@B' && !spec.digestOnly) {
-        batched.push(rf);
-      } else if (spec.digestOnly) {
+      if (spec.digestOnly) {
         const digest = body.trim().slice(0, 64);
         if (!/^[0-9a-f]{64}$/.test(digest)) throw new Error(`cannot read ${spec.path}: no digest`);
         rf.sha256 = digest;
@@ -115,12 +184,13 @@ export function parseReadOutput(out: string, files: ReadSpec[], probes: Record<s
       if (name !== undefined) gotProbes[name] = { code, stdout: body.join('\n').replace(/\n+$/, ''), stderr: '' };
     }
   }
+  for (const n of probeNames) if (!gotProbes[n]) throw new Error(`no answer for probe ${n}`);
+  if (race) throw new ReadRaceError(race, gotProbes);
   const result: RemoteFile[] = files.map((f, i) => {
     const r = got.get(i);
     if (!r || (r.exists && !f.digestOnly && !r.content)) throw new Error(`no answer for ${f.path}: the host's shell output was cut short`);
     return r;
   });
-  for (const n of probeNames) if (!gotProbes[n]) throw new Error(`no answer for probe ${n}`);
   return { files: result, probes: gotProbes };
 }
 

@@ -144,8 +144,9 @@ export interface Handler<O = unknown> {
 
 export interface Role<O = unknown> {
   name: string;
-  /** what to read in the first round trip (with the host lock) */
-  gather: (vars: Readonly<Record<string, unknown>>, options: Readonly<O>) => {
+  /** what to read in the first round trip (with the host lock); `peerVars`: another host's vars
+   *  (undefined when it is not in the inventory), for what depends on a peer (a laptop's server) */
+  gather: (vars: Readonly<Record<string, unknown>>, options: Readonly<O>, peerVars: (name: string) => Readonly<Record<string, unknown>> | undefined) => {
     files: ReadSpec[];
     probes: Record<string, string>;
   };

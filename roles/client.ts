@@ -19,7 +19,7 @@ import { includeStarttls, smartHostTask, type SmartHostOptions } from './tasks/m
 import { laptopServer } from './tasks/server-of.js';
 import { certInfo } from './text/dn.js';
 import { laptopTlsFilesServed, presented, serverUses } from './tasks/tls-files.js';
-import { laptopHasServerCertificate, laptopOwnCertificate, laptopUsesOwnCertificate, perLaptopClientProbes, serverKeyNotOnLaptop } from './tasks/per-laptop.js';
+import { laptopHasServerCertificate, laptopOwnCertificate, laptopUsesOwnCertificate, perLaptopClientProbesFor, serverKeyNotOnLaptop } from './tasks/per-laptop.js';
 import { LAPTOP_CLIENT_CERT, LAPTOP_CLIENT_KEY, RELAY_SERVER_CERT } from './pki/laptop-ca.js';
 
 /** The server's host name as its certificate names it (CN), for the SMART_HOST check. */
@@ -35,7 +35,7 @@ export interface ClientOptions extends SmartHostOptions {}
 
 export const clientRole: Role<ClientOptions> = {
   name: 'client',
-  gather: () => ({
+  gather: (vars, _options, peerVars) => ({
     files: [
       { path: SENDMAIL_MC },
       { path: ACCESS },
@@ -46,7 +46,7 @@ export const clientRole: Role<ClientOptions> = {
       { path: LAPTOP_CLIENT_KEY, digestOnly: true, secret: true },
       { path: RELAY_SERVER_CERT },
     ],
-    probes: { ...sendmailProbes, ...perLaptopClientProbes },
+    probes: { ...sendmailProbes, ...perLaptopClientProbesFor(vars, peerVars) },
   }),
   tasks: [
     sendmailInstalled,

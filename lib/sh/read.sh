@@ -1,26 +1,28 @@
 # shellcheck shell=sh
 # Read files and run probes in one round trip. lib/remote-files.ts sends this text followed by
-# one call of rs (every file) and calls of p (probes); lib/remote-files.ts parseReadOutput reads
-# what it prints.
+# "nonce=…", one call of rs (every file) and calls of p (probes); lib/remote-files.ts
+# parseReadOutput reads what it prints. $nonce (random, new for every round trip) frames what is
+# raw output: file contents and probes' output, so nothing they hold can end their frame.
 #
 #   rs IDS KINDS PATH...
 #                      IDS: the files' indexes, KINDS: c (content) or d (sha256 only) for each,
-#                      space-separated, in the order of the paths. For each: "@F INDEX 1 MODE OWNER
-#                      GROUP MTIME SIZE" and a line "@B" (c: its content is in the batch) or its
-#                      sha256 (d), or "@F INDEX 0" and an empty line when PATH is absent; then
-#                      "@BLOB " and the base64 of every present c file's content, one after the
-#                      other (split by their sizes). Two stats, one cat, one base64, one sha256sum
-#                      for all of them: a fleet's first round trips land at once, and every process
-#                      counts on a small host. When a file cannot be read or changes while it is
-#                      read (the stat after differs), file by file with r instead.
+#                      space-separated, in the order of the paths. "@F INDEX 0" and an empty line for
+#                      each absent PATH; then, for the present ones, "@S INDEX..." (their indexes),
+#                      one stat line "MODE OWNER GROUP MTIME SIZE" for each, one sha256sum line for
+#                      each d file, then "@R $nonce", every c file's bytes as they are, one after the
+#                      other (split by their sizes), a newline and "@R $nonce" again; last "@Z ok",
+#                      or "@Z fail" when a program failed (then what came since "@S" is void and
+#                      every file comes file by file from r). One stat, one cat, one sha256sum for
+#                      all the files: a fleet's first round trips land at once, and every program
+#                      started counts on a small host. A file that changes between the stat and the
+#                      cat sends other than its size: the parser sees it (the end mark is elsewhere).
 #   r PATH INDEX c|d   one file: "@F INDEX 1 MODE OWNER GROUP MTIME SIZE", then its content in
 #                      base64 (c) or its sha256 (d) on one line; "@F INDEX 0" and an empty line when
-#                      PATH is absent; "!" instead of the content when it cannot be read.
-#   p INDEX SCRIPT NONCE
-#                      "@P INDEX", SCRIPT's output as is (stdin from /dev/null), then "@E<NONCE>
+#                      PATH is absent; "!" instead of the content when it cannot be read (a file that
+#                      is not a plain readable one, e.g. a folder).
+#   p INDEX SCRIPT     "@P INDEX", SCRIPT's output as is (stdin from /dev/null), then "@E$nonce
 #                      <exit code>" on a line of its own (each probe in its own subshell: it may
-#                      exit). The nonce is printed once, before any probe runs, so no probe can
-#                      print the end mark.
+#                      exit, change folder or set variables).
 
 r() {
   if [ -e "$1" ]; then
@@ -40,17 +42,14 @@ p() {
   printf '@P %s\n' "$1"
   ( eval "$2" ) 2>&1 </dev/null
   c=$?
-  printf '\n@E%s %s\n' "$3" "$c"
+  # shellcheck disable=SC2154 # nonce is set by the caller
+  printf '\n@E%s %s\n' "$nonce" "$c"
 }
 
-nl='
-'
-
-# rs IDS KINDS PATH...: the files' records; KINDS says for each file c (its content, in the
-# @BLOB) or d (its digest). The present files of "$@" stay in "$@" (their indexes in $present,
-# their kinds in $pkinds); an absent one is reported at once. One stat before and one after for
-# all of them, one cat for the contents, one sha256sum for the digests: the files are picked out
-# of "$@" by their positions ("${3}" …), so no path is ever part of the text eval reads.
+# rs IDS KINDS PATH...: the files' records; KINDS says for each file c (its content, between the
+# "@R" marks) or d (its digest). The present files of "$@" stay in "$@" (their indexes in $present,
+# their kinds in $pkinds); an absent one is reported at once. The files are picked out of "$@" by
+# their positions ("${3}" …) for cat and sha256sum, so no path is ever part of the text eval reads.
 rs() {
   ids=$1
   kinds=$2
@@ -74,49 +73,33 @@ rs() {
   [ $# -gt 0 ] || return 0
   ok=1
   for f; do [ -r "$f" ] && [ -f "$f" ] || ok=0; done
-  cl=''
-  dl=''
-  i=0
-  for k in $pkinds; do
-    i=$((i + 1))
-    if [ "$k" = c ]; then cl="$cl \"\${$i}\""; else dl="$dl \"\${$i}\""; fi
-  done
-  blob=''
-  sums=''
   if [ "$ok" = 1 ]; then
-    before=$(stat -c '%a %U %G %Y %s %y' -- "$@" 2>/dev/null) || ok=0
-    if [ -n "$cl" ]; then blob=$(eval "cat -- $cl" | base64 -w0) || ok=0; fi
-    if [ -n "$dl" ]; then sums=$(eval "sha256sum -- $dl" 2>/dev/null) || ok=0; fi
-    after=$(stat -c '%a %U %G %Y %s %y' -- "$@" 2>/dev/null) || ok=0
-    [ "$before" = "$after" ] || ok=0
-  fi
-  if [ "$ok" != 1 ]; then
-    for f; do
-      present=${present# }
-      pkinds=${pkinds# }
-      r "$f" "${present%% *}" "${pkinds%% *}"
-      present=${present#* }
-      pkinds=${pkinds#* }
+    cl=''
+    dl=''
+    i=0
+    for k in $pkinds; do
+      i=$((i + 1))
+      if [ "$k" = c ]; then cl="$cl \"\${$i}\""; else dl="$dl \"\${$i}\""; fi
     done
-    return 0
-  fi
-  heads="$before$nl"
-  sums="$sums$nl"
-  for id in $present; do
-    line=${heads%%"$nl"*}
-    heads=${heads#*"$nl"}
-    pkinds=${pkinds# }
-    k=${pkinds%% *}
-    pkinds=${pkinds#* }
-    # shellcheck disable=SC2086 # the stat line's fields, split on purpose
-    set -- $line
-    if [ "$k" = c ]; then
-      printf '@F %s 1 %s %s %s %s %s\n@B\n' "$id" "$1" "$2" "$3" "$4" "$5"
-    else
-      sum=${sums%% *}
-      printf '@F %s 1 %s %s %s %s %s\n%s\n' "$id" "$1" "$2" "$3" "$4" "$5" "${sum#\\}"
-      sums=${sums#*"$nl"}
+    printf '@S%s\n' "$present"
+    stat -c '%a %U %G %Y %s' -- "$@" 2>/dev/null || ok=0
+    if [ "$ok" = 1 ] && [ -n "$dl" ]; then eval "sha256sum -- $dl" 2>/dev/null || ok=0; fi
+    if [ "$ok" = 1 ] && [ -n "$cl" ]; then
+      printf '@R %s\n' "$nonce"
+      eval "cat -- $cl" 2>/dev/null || ok=0
+      printf '\n@R %s\n' "$nonce"
     fi
+    if [ "$ok" = 1 ]; then
+      echo '@Z ok'
+      return 0
+    fi
+    echo '@Z fail'
+  fi
+  for f; do
+    present=${present# }
+    pkinds=${pkinds# }
+    r "$f" "${present%% *}" "${pkinds%% *}"
+    present=${present#* }
+    pkinds=${pkinds#* }
   done
-  [ -z "$cl" ] || printf '@BLOB %s\n' "$blob"
 }

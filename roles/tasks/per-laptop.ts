@@ -78,6 +78,26 @@ export const perLaptopClientProbes: Record<string, string> = {
   keyBackups: `set -- ${COMMON_KEY}.bak-*; [ -e "$1" ] && sha256sum -- "$@" 2>/dev/null; true`,
 };
 
+/**
+ * The probes of perLaptopClientProbes a laptop needs: none when its server (its smarthost var) is
+ * in shared-key mode, where the tasks that read them skip; an openssl and a sha256sum on every
+ * laptop of a fleet, at every run, add up. When the server cannot be told, all of them (the tasks
+ * then say what is wrong).
+ */
+export function perLaptopClientProbesFor(
+  vars: Readonly<Record<string, unknown>>,
+  peerVars: (name: string) => Readonly<Record<string, unknown>> | undefined,
+): Record<string, string> {
+  const s = vars['smarthost'];
+  const server = typeof s === 'string' && s ? peerVars(s) : undefined;
+  try {
+    if (server && tlsMode(server) !== 'per-laptop') return {};
+  } catch {
+    // a bad tls_mode: the tasks report it
+  }
+  return perLaptopClientProbes;
+}
+
 /** Apply a pure edit to /etc/mail/access; rebuild access.db when the text changed (no reload:
  *  sendmail reopens access.db when it changes). */
 async function editAccess(h: HostHandle, edit: (text: string) => string): Promise<void> {

@@ -163,3 +163,19 @@ test('status: shared-key laptop is current only with the server certificate and 
   assert.equal(hasAccessLine(access, 'server-issuer', 'CERTISSUER:/CN=B\tRELAY'), false);
   assert.equal(hasAccessLine(access, 'laptop:l1', 'CERTISSUER:/CN=A\tRELAY'), false);
 });
+
+test("the client role gathers the per-laptop probes (openssl, the key backups' sha256sum) only when its server is in per-laptop mode", async () => {
+  const { clientRole } = await import('../../roles/client.js');
+  const peers: Record<string, Record<string, unknown>> = {
+    shared: {},
+    perLaptop: { tls_mode: 'per-laptop' },
+    broken: { tls_mode: 'per-laptops' },
+  };
+  const probes = (vars: Record<string, unknown>) => Object.keys(clientRole.gather(vars, {}, (n) => peers[n]).probes);
+  assert.ok(!probes({ smarthost: 'shared' }).includes('laptopPublicKey'));
+  assert.ok(!probes({ smarthost: 'shared' }).includes('keyBackups'));
+  assert.ok(probes({ smarthost: 'shared' }).includes('cfOptions'), 'the sendmail probes stay');
+  for (const vars of [{ smarthost: 'perLaptop' }, { smarthost: 'broken' }, { smarthost: 'not-in-inventory' }, {}]) {
+    assert.ok(probes(vars).includes('laptopPublicKey') && probes(vars).includes('keyBackups'), JSON.stringify(vars));
+  }
+});

@@ -8,12 +8,18 @@ import { mkdtempSync, writeFileSync, readFileSync, statSync, readdirSync, chmodS
 import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { parseReadOutput, readScript, writeScript, backupStamp } from '../../lib/remote-files.js';
+import { parseReadOutput, readScript, writeScript, backupStamp, ReadRaceError } from '../../lib/remote-files.js';
 import { shq, shJoin } from '../../lib/shell.js';
 
 const sh = (script: string, stdin: string | Buffer = '') => {
   const r = spawnSync('/bin/sh', ['-c', script], { input: stdin, encoding: 'utf8' });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+};
+
+/** The same, stdout as bytes (a read sends files' bytes as they are). */
+const shb = (script: string) => {
+  const r = spawnSync('/bin/sh', ['-c', script]);
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr.toString('utf8') };
 };
 
 const hostile = ['plain', 'with space', "it's", '$(touch /tmp/pwned-shq)', '`id`', 'a;b', 'new\nline', '"dq"', '', '\\back', '*', '-n', 'ümlaut', "'"];
@@ -46,7 +52,7 @@ test('readScript + parseReadOutput: content, digest-only, missing files and prob
     writeFileSync(join(dir, 'secret.key'), 'KEY BODY');
     const files = [{ path: join(dir, 'a file') }, { path: join(dir, 'secret.key'), digestOnly: true }, { path: join(dir, 'missing') }];
     const probes = { hello: 'echo hi; echo there', fails: 'echo out; exit 3' };
-    const r = sh(readScript(files, probes));
+    const r = shb(readScript(files, probes));
     assert.equal(r.code, 0, r.stderr);
     const got = parseReadOutput(r.stdout, files, probes);
     assert.equal(got.files[0].content!.toString('utf8'), text);
@@ -55,6 +61,7 @@ test('readScript + parseReadOutput: content, digest-only, missing files and prob
     assert.equal(got.files[1].content, undefined, 'digest-only read carries no content');
     assert.equal(got.files[1].sha256, execFileSync('sha256sum', [join(dir, 'secret.key')], { encoding: 'utf8' }).slice(0, 64));
     assert.ok(!r.stdout.includes('KEY BODY') && !r.stdout.includes(Buffer.from('KEY BODY').toString('base64')));
+    assert.equal(got.files[0].size, Buffer.byteLength(text));
     assert.equal(got.files[2].exists, false);
     assert.deepEqual(got.probes.hello, { code: 0, stdout: 'hi\nthere', stderr: '' });
     assert.equal(got.probes.fails.code, 3);
@@ -64,35 +71,50 @@ test('readScript + parseReadOutput: content, digest-only, missing files and prob
   }
 });
 
-test('readScript batches a host\'s files: one @BLOB for every content, split by size; odd names, empty and binary files', () => {
+test('readScript batches a host\'s files: one raw section for every content, split by size; odd names, empty and binary files, contents that look like the frame', () => {
   const dir = mkdtempSync(join(tmpdir(), 'str-read-'));
   try {
     const bin = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    // what a file could hold to confuse the parser: the frame's own lines, with another nonce
+    const lookalike = '\n@R 0123456789abcdef\n@Z ok\n@Z fail\n@S 0\n@F 0 0\n\n@N 0123456789abcdef\n';
     writeFileSync(join(dir, "it's a file"), 'first\n');
     writeFileSync(join(dir, 'empty'), '');
     writeFileSync(join(dir, 'bin'), bin);
-    writeFileSync(join(dir, 'k1'), 'one');
-    writeFileSync(join(dir, 'k2'), 'two');
+    writeFileSync(join(dir, 'k1'), 'secret-one');
+    writeFileSync(join(dir, 'k2'), 'secret-two');
+    writeFileSync(join(dir, 'frame'), lookalike);
+    writeFileSync(join(dir, 'no newline'), 'last');
     const files = [
       { path: join(dir, "it's a file") },
       { path: join(dir, 'k1'), digestOnly: true },
       { path: join(dir, 'missing') },
       { path: join(dir, 'empty') },
+      { path: join(dir, 'frame') },
       { path: join(dir, 'k2'), digestOnly: true },
       { path: join(dir, 'bin') },
+      { path: join(dir, 'no newline') },
     ];
-    const r = sh(readScript(files));
+    const r = shb(readScript(files));
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout.match(/^@BLOB /gm)?.length, 1, r.stdout);
+    const text = r.stdout.toString('latin1');
+    const nonce = /^@N ([0-9a-f]{16})$/m.exec(text)![1];
+    assert.equal(text.split('\n').filter((l) => l === `@R ${nonce}`).length, 2, 'one raw section: its opening and closing marks');
+    assert.ok(text.startsWith(`@N ${nonce}\n@F 2 0\n\n@S 0 1 3 4 5 6 7\n`), text.slice(0, 80));
     const got = parseReadOutput(r.stdout, files);
     assert.equal(got.files[0].content!.toString('utf8'), 'first\n');
     assert.equal(got.files[2].exists, false);
     assert.equal(got.files[3].content!.length, 0);
-    assert.ok(got.files[5].content!.equals(bin));
-    for (const [i, body] of [[1, 'one'], [4, 'two']] as const) {
+    assert.equal(got.files[4].content!.toString('utf8'), lookalike);
+    assert.ok(got.files[6].content!.equals(bin));
+    assert.equal(got.files[7].content!.toString('utf8'), 'last');
+    for (const [i, body] of [[1, 'secret-one'], [5, 'secret-two']] as const) {
       assert.equal(got.files[i].sha256, execFileSync('sha256sum', [files[i].path], { encoding: 'utf8' }).slice(0, 64));
-      assert.ok(!r.stdout.includes(Buffer.from(body).toString('base64')));
+      assert.equal(got.files[i].content, undefined);
+      assert.ok(!r.stdout.includes(body) && !r.stdout.includes(Buffer.from(body).toString('base64')));
     }
+    // only empty files: an empty section
+    const empties = [{ path: join(dir, 'empty') }, { path: join(dir, 'empty') }];
+    assert.deepEqual(parseReadOutput(shb(readScript(empties)).stdout, empties).files.map((f) => f.content!.length), [0, 0]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -104,7 +126,7 @@ test('readScript: contents and digests interleaved in one call, more than nine f
     const names = ['a', 'back\\slash', 'new\nline', 'c', 'with space', 'd', 'e', 'f', 'g', 'h', 'i', 'j'];
     names.forEach((n, i) => writeFileSync(join(dir, n), `file ${i}\n`));
     const files = names.map((n, i) => ({ path: join(dir, n), digestOnly: i % 3 !== 0 }));
-    const r = sh(readScript(files));
+    const r = shb(readScript(files));
     assert.equal(r.code, 0, r.stderr);
     const got = parseReadOutput(r.stdout, files);
     names.forEach((n, i) => {
@@ -123,20 +145,40 @@ test('readScript: a path that is not a plain file makes that call go file by fil
   try {
     writeFileSync(join(dir, 'ok'), 'fine');
     const files = [{ path: join(dir, 'ok') }, { path: dir }];
-    const r = sh(readScript(files));
-    assert.ok(!/^@BLOB /m.test(r.stdout), r.stdout);
+    const r = shb(readScript(files));
+    assert.ok(!/^@S /m.test(r.stdout.toString('utf8')), r.stdout.toString('utf8'));
     assert.throws(() => parseReadOutput(r.stdout, files), new RegExp(`cannot read ${dir}`));
     const one = [{ path: join(dir, 'ok') }];
-    assert.equal(parseReadOutput(sh(readScript(one)).stdout, one).files[0].content!.toString('utf8'), 'fine');
+    assert.equal(parseReadOutput(shb(readScript(one)).stdout, one).files[0].content!.toString('utf8'), 'fine');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('parseReadOutput refuses a batch whose length does not match the sizes', () => {
+test('parseReadOutput: a batch whose bytes do not match the sizes is a file that changed while read (the probes still answer)', () => {
   const files = [{ path: '/a' }];
-  assert.throws(() => parseReadOutput('@F 0 1 644 root root 1 5\n@B\n@BLOB ' + Buffer.from('abc').toString('base64') + '\n', files), /less than its size/);
-  assert.throws(() => parseReadOutput('@F 0 1 644 root root 1 2\n@B\n@BLOB ' + Buffer.from('abc').toString('base64') + '\n', files), /more than their sizes/);
+  const probes = { one: 'echo 1' };
+  const batch = (size: number, body: string) => Buffer.from(`@N abcd\n@S 0\n644 root root 1 ${size}\n@R abcd\n${body}\n@R abcd\n@Z ok\n@P 0\n1\n\n@Eabcd 0\n`);
+  assert.equal(parseReadOutput(batch(3, 'abc'), files, probes).files[0].content!.toString(), 'abc');
+  for (const [size, body] of [[5, 'abc'], [2, 'abc']] as const) {
+    assert.throws(
+      () => parseReadOutput(batch(size, body), files, probes),
+      (e: unknown) => e instanceof ReadRaceError && /changed while it was read/.test(e.message) && e.probes.one.stdout === '1',
+    );
+  }
+});
+
+test('readScript: a file that grows between the stat and the cat is caught, not read short', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'str-read-'));
+  try {
+    const f = join(dir, 'mc');
+    writeFileSync(f, 'before\n');
+    // a stand-in for an admin's editor: the file grows right after the stat
+    const r = shb(`stat() { command stat "$@"; echo more >> ${shq(f)}; }\n` + readScript([{ path: f }]));
+    assert.throws(() => parseReadOutput(r.stdout, [{ path: f }]), ReadRaceError);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('parseReadOutput refuses a cut-short answer', () => {
@@ -280,7 +322,7 @@ test('readScript probes: raw output with UTF-8, blank lines and look-alike marks
     empty: 'true',
     second: 'echo two',
   };
-  const r = sh(readScript([], probes));
+  const r = shb(readScript([], probes));
   assert.equal(r.code, 0, r.stderr);
   const got = parseReadOutput(r.stdout, [], probes);
   // a line shaped like the frame but with another nonce is output, not the end of the probe
