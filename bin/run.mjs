@@ -87,6 +87,11 @@ async function bundle() {
     define: { 'import.meta.url': '__str_import_meta_url' },
     banner: { js: "var __str_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
     logLevel: 'error',
+    // no comments or indentation: a third less to read, and no comment's "→" that made the whole
+    // source a two-byte string (slower to decode, and twice the bytes for V8): 1.58 MB with three
+    // non-ASCII bytes → 1.06 MB of ASCII; reading + compiling it with the code cache took ~65 ms,
+    // now ~40 ms. Names stay (errors and DEBUG stacks still name the functions).
+    minifyWhitespace: true,
   });
 }
 

@@ -56,3 +56,9 @@ test('the bundle runs with V8 code cache: made by a run that exits 0, used by th
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the bundle is ASCII only: one byte a character (a single non-ASCII byte makes V8 hold the whole 1 MB source as a two-byte string)', () => {
+  const bundle = readFileSync(join(root, 'dist', 'bundle', 'commands.cjs'));
+  const at = bundle.findIndex((b) => b > 0x7f);
+  assert.equal(at, -1, `non-ASCII byte at offset ${at}: ${bundle.subarray(Math.max(0, at - 60), at + 20).toString('utf8')}`);
+});
