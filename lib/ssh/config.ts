@@ -81,7 +81,22 @@ interface Line {
 }
 
 /** Tokenise one file with ssh-config, one line at a time (so each directive keeps its line number). */
+// The same files are read for every host of a run (~/.ssh/config, /etc/ssh/ssh_config and their
+// Includes): each text is parsed once. The lines are never changed by their readers.
+const parsedLines = new Map<string, Line[]>();
+
 export function parseConfigLines(text: string, file: string): Line[] {
+  const key = `${file}\0${text}`;
+  let lines = parsedLines.get(key);
+  if (!lines) {
+    lines = parseConfigText(text, file);
+    if (parsedLines.size > 64) parsedLines.clear();
+    parsedLines.set(key, lines);
+  }
+  return lines;
+}
+
+function parseConfigText(text: string, file: string): Line[] {
   const out: Line[] = [];
   text.split(/\r?\n/).forEach((rawLine, i) => {
     const where = `${file}:${i + 1}`;

@@ -232,3 +232,12 @@ test('connectionOf: a bad connection var from a group_vars file is named by that
   const h = { ...inv.hosts.get('l1')!, vars: { ansible_port: 'x' }, origins: { ansible_port: { file: 'group_vars/laptops.yml', line: 4 } } };
   assert.throws(() => connectionOf(h), /^InventoryError: group_vars\/laptops\.yml:4: host 'l1': ansible_port must be an integer/);
 });
+
+test('parseAddress: names that the quick ASCII check takes or leaves give what the full pattern gives', () => {
+  const cases: Array<[string, string | undefined]> = [
+    ['a', 'a'], ['mail.example.org', 'mail.example.org'], ['_a', '_a'], ['a_b-c', 'a_b-c'], ['198.18.0.21', '198.18.0.21'], ['laptop1', 'laptop1'],
+    ['a-', undefined], ['a_', undefined], ['-a', undefined], ['a..b', undefined], ['a.-b', undefined], ['a b', undefined], ['.a', undefined], ['a.', undefined],
+    ['ümlaut.example', 'ümlaut.example'], ['host[1:3]', 'host[1:3]'], ['2001:db8::1', '2001:db8::1'],
+  ];
+  for (const [name, host] of cases) assert.equal(parseAddress(name)?.host, host, name);
+});
