@@ -351,6 +351,7 @@ export async function play(req: PlayRequest): Promise<number> {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`${knownHostsFile}: cannot read known_hosts (${(e as NodeJS.ErrnoException).code})`);
   }
   const kh = parseKnownHosts(khText, knownHostsFile);
+  const khParsed = new Map<string, ReturnType<typeof parseKnownHosts>['entries']>();
   // a host's own known_hosts files (ssh_config UserKnownHostsFile), unless --known-hosts names one for all
   const khFlag = flags['known-hosts'] !== undefined;
   const khLoaded = new Map<string, string>([[knownHostsFile, khText]]);
@@ -408,7 +409,8 @@ export async function play(req: PlayRequest): Promise<number> {
       connect: {
         knownHosts: kh.entries,
         knownHostsFile,
-        loadKnownHosts: (files) => files.flatMap((f) => parseKnownHosts(readKh(f), f).entries),
+        // each file parsed once a run, however many hosts name it
+        loadKnownHosts: (files) => files.flatMap((f) => khParsed.get(f) ?? khParsed.set(f, parseKnownHosts(readKh(f), f).entries).get(f)!),
         // host_key_checking = False in ansible.cfg: new keys are recorded, a changed key is still refused
         acceptNewHostKey: !!flags['accept-new-host-keys'] || cfg.hostKeyChecking === false,
         onNewHostKey: (t, type, key, file) => accepted.push({ file, line: knownHostsLine(t.host, t.port, type, key) }),
