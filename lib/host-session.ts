@@ -7,6 +7,7 @@ import { AccessError, UnreachableError } from './connection.js';
 import { unifiedDiff } from './diff.js';
 import { RemoteChild } from './ssh/remote-child.js';
 import { hostShell } from './ssh/host-shell.js';
+import type { Shell } from 'zx/core';
 import * as ops from './ops/index.js';
 import { ProcessOutput } from 'zx/core';
 import { cacheHas, normSpec, registerSecret, remember, sha256 } from './snapshot.js';
@@ -111,25 +112,31 @@ export async function runHost<O>(
     };
     // zx's `$` on this host: h.$ for commands that change it (check mode: reported, not run; the
     // task is changed; the snapshot of files is dropped), h.read$ for commands that only look
-    const $ = hostShell((line) => {
-      ctx.lastCommand = line;
-      ctx.changed = true;
-      ctx.messages.push(opts.check ? `would run: ${displayLine(line)}` : `ran: ${displayLine(line)}`);
-      if (opts.check) return RemoteChild.finished(0);
-      dropSnapshot();
-      return afterWrites(() => conn.spawn(line, displayLine(line)));
-    });
-    const read$ = hostShell((line) => {
-      ctx.lastCommand = line;
-      return afterWrites(() => conn.spawn(line, displayLine(line)));
-    });
+    // made when a task first uses them: most tasks of a run run no command, and a zx `$` is a Proxy
+    // and a copy of its options (two a task, every task of every host)
+    let $: Shell | undefined;
+    let read$: Shell | undefined;
     const handle: HostHandle<O> = {
       name: host,
       vars: plan.vars,
       options: plan.options,
       checkMode: opts.check,
-      $,
-      read$,
+      get $() {
+        return ($ ??= hostShell((line) => {
+          ctx.lastCommand = line;
+          ctx.changed = true;
+          ctx.messages.push(opts.check ? `would run: ${displayLine(line)}` : `ran: ${displayLine(line)}`);
+          if (opts.check) return RemoteChild.finished(0);
+          dropSnapshot();
+          return afterWrites(() => conn.spawn(line, displayLine(line)));
+        }));
+      },
+      get read$() {
+        return (read$ ??= hostShell((line) => {
+          ctx.lastCommand = line;
+          return afterWrites(() => conn.spawn(line, displayLine(line)));
+        }));
+      },
       edit: (path, fn, o) => ops.edit(handle, path, fn, o),
       put: (spec, o) => ops.put(handle, spec, o),
       attrs: (path, want, o) => ops.attrs(handle, path, want, o),

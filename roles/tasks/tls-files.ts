@@ -32,8 +32,10 @@ export const PER_LAPTOP_DEFINES: ReadonlyArray<[string, string]> = [
 const NAMES = [...Object.values(TLS_OPTIONS).map((o) => o.option), 'DaemonPortOptions'];
 const OPTION_LINES = `grep -E '^O (${NAMES.join('|')})='`;
 
-/** Gathered in the first round trip: the option lines of the built sendmail.cf. */
-export const CF_OPTIONS_PROBE = `${OPTION_LINES} ${SENDMAIL_CF} 2>/dev/null; true`;
+/** Gathered in the first round trip: the option lines of the built sendmail.cf (their output is what
+ *  counts, not grep's exit code: `exec`, so the probe's own subshell becomes grep, one process less
+ *  on every host). */
+export const CF_OPTIONS_PROBE = `exec ${OPTION_LINES} ${SENDMAIL_CF} 2>/dev/null`;
 /** m4 on the planned sendmail.mc (stdin), in /etc/mail, as Debian's Makefile runs it; read-only. */
 const M4_OPTIONS = `cd /etc/mail && { m4 2>/dev/null | ${OPTION_LINES}; test -f ${STARTTLS_M4} || echo 'no-starttls.m4'; true; }`;
 
