@@ -52,12 +52,13 @@ export class ReadRaceError extends Error {
 
 /**
  * The read's output with every raw section ("@R NONCE" … "\n@R NONCE") cut out: the text that is left
- * (a line "@R <k>" where section k was) and the sections' bytes.
+ * (a line "@R <k>" where section k was), the sections' bytes, and the nonce (the frame mark of the
+ * raw sections and of the probes' output; empty when the output has none).
  */
-function cutRaw(out: Buffer): { text: string; raw: Buffer[] } {
+function cutRaw(out: Buffer): { text: string; raw: Buffer[]; nonce: string } {
   // the first "@N" line (the read prints it before anything it reads)
   const m = /(?:^|\n)@N ([0-9a-f]+)\n/.exec(out.subarray(0, 4096).toString('latin1'));
-  if (!m) return { text: out.toString('utf8'), raw: [] };
+  if (!m) return { text: out.toString('utf8'), raw: [], nonce: '' };
   const open = Buffer.from(`\n@R ${m[1]}\n`);
   const raw: Buffer[] = [];
   const parts: string[] = [];
@@ -73,17 +74,16 @@ function cutRaw(out: Buffer): { text: string; raw: Buffer[] } {
     at = close + open.length - 1; // the newline after the closing mark ends the placeholder's line
   }
   parts.push(out.subarray(at).toString('utf8'));
-  return { text: parts.join(''), raw };
+  return { text: parts.join(''), raw, nonce: m[1] };
 }
 
 /** Parse what readScript printed. Throws when a record is missing or malformed. */
 export function parseReadOutput(out: Buffer | string, files: ReadSpec[], probes: Record<string, string> = {}): ReadResult {
-  const { text, raw } = cutRaw(Buffer.isBuffer(out) ? out : Buffer.from(out, 'utf8'));
+  const { text, raw, nonce } = cutRaw(Buffer.isBuffer(out) ? out : Buffer.from(out, 'utf8'));
   const lines = text.split('\n');
   const got = new Map<number, RemoteFile>();
   const probeNames = Object.keys(probes);
   const gotProbes: Record<string, RunResult> = {};
-  let nonce = ''; // the script's frame mark for probe output, printed before any probe runs
   let race: string | undefined;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
@@ -166,8 +166,6 @@ export function parseReadOutput(out: Buffer | string, files: ReadSpec[], probes:
         rf.sha256 = createHash('sha256').update(rf.content).digest('hex');
       }
       got.set(idx, rf);
-    } else if (line.startsWith('@N ')) {
-      nonce = line.slice(3);
     } else if (line.startsWith('@P ') && nonce) {
       const name = probeNames[Number(line.slice(3))];
       const body: string[] = [];

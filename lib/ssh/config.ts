@@ -80,11 +80,11 @@ interface Line {
   where: string;
 }
 
-/** Tokenise one file with ssh-config, one line at a time (so each directive keeps its line number). */
 // The same files are read for every host of a run (~/.ssh/config, /etc/ssh/ssh_config and their
 // Includes): each text is parsed once. The lines are never changed by their readers.
 const parsedLines = new Map<string, Line[]>();
 
+/** Tokenise one file with ssh-config, one line at a time (so each directive keeps its line number). */
 export function parseConfigLines(text: string, file: string): Line[] {
   const key = `${file}\0${text}`;
   let lines = parsedLines.get(key);

@@ -88,12 +88,11 @@ export function perLaptopClientProbesFor(
   vars: Readonly<Record<string, unknown>>,
   peerVars: (name: string) => Readonly<Record<string, unknown>> | undefined,
 ): Record<string, string> {
-  const s = vars['smarthost'];
-  const server = typeof s === 'string' && s ? peerVars(s) : undefined;
   try {
+    const server = peerVars(laptopServer({ name: 'the laptop', vars }));
     if (server && tlsMode(server) !== 'per-laptop') return {};
   } catch {
-    // a bad tls_mode: the tasks report it
+    // no server, or a bad tls_mode: the tasks report it
   }
   return perLaptopClientProbes;
 }
