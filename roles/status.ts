@@ -1,7 +1,7 @@
 // `status`: read-only roles. Each host's one task reads what it presents (and, for a laptop, what
 // its server trusts, as a peer) and records the verdict with h.facts(); nothing is written.
 import type { Role } from '../lib/types.js';
-import { ACCESS, CLIENT_CERT, COMMON_KEY, SENDMAIL_MC, SERVER_CERT } from './paths.js';
+import { ACCESS, CLIENT_CERT, COMMON_KEY, SENDMAIL_CF, SENDMAIL_MC, SERVER_CERT } from './paths.js';
 import { judgeServerTrust, requiresVerifiedServer } from './text/trust.js';
 import { smartHost } from './text/sendmail-mc.js';
 import { LAPTOP_CA_CERT, LAPTOP_CLIENT_CERT, LAPTOP_CLIENT_KEY, RELAY_CA_BUNDLE, RELAY_SERVER_CERT, caBundle } from './pki/laptop-ca.js';
@@ -9,7 +9,7 @@ import { laptopCommonName, tlsMode } from './text/tls-mode.js';
 import { laptopStatus, serverStatus } from './text/status.js';
 import { laptopServer } from './tasks/server-of.js';
 import { perLaptopClientProbes } from './tasks/per-laptop.js';
-import { CF_OPTIONS_PROBE, presented as presentedBy, serverUses } from './tasks/tls-files.js';
+import { presented as presentedBy, serverUses } from './tasks/tls-files.js';
 import { cfOptions, describeListener, listeners, reachability, tlsFiles, DEBIAN_TLS_FILES } from './text/sendmail-cf.js';
 
 const text = (f: { exists: boolean; content?: Buffer }) => (f.exists && f.content ? f.content.toString('utf8') : undefined);
@@ -22,14 +22,15 @@ export { renderStatus, statusExitCode, type HostStatus } from './text/status.js'
 
 export const serverStatusRole: Role = {
   name: 'server (status)',
-  gather: () => ({ files: [{ path: SERVER_CERT }, { path: LAPTOP_CA_CERT }, { path: ACCESS }, { path: RELAY_CA_BUNDLE }], probes: { cfOptions: CF_OPTIONS_PROBE } }),
+  gather: () => ({ files: [{ path: SENDMAIL_CF }, { path: SERVER_CERT }, { path: LAPTOP_CA_CERT }, { path: ACCESS }, { path: RELAY_CA_BUNDLE }], probes: {} }),
   tasks: [
     {
       name: STATUS_TASK,
       async run(h) {
         const mode = tlsMode(h.vars, h.name);
         // what is in force: the built sendmail.cf's options (the certificate it presents, its listeners)
-        const options = cfOptions(h.probe('cfOptions').stdout);
+        const [cf] = await h.files([SENDMAIL_CF]);
+        const options = cfOptions(cf.exists ? cf.content!.toString('utf8') : '');
         const certPath = tlsFiles(options).serverCert ?? DEBIAN_TLS_FILES.serverCert;
         const reach = reachability(listeners(options));
         const [cert, ca, access, bundle] = await h.files([certPath, LAPTOP_CA_CERT, ACCESS, RELAY_CA_BUNDLE]);

@@ -1,6 +1,5 @@
 // Steps every sendmail host shares: is sendmail there, and the two handlers (rebuild, reload).
 import type { HostHandle } from '../../lib/types.js';
-import { CF_OPTIONS_PROBE } from './tls-files.js';
 import { classifyBuildOutput, parseSafeMakeReport } from '../text/build-output.js';
 import { hostFile } from '../files.js';
 import { ACCESS, ACCESS_DB, MTA_PID, SENDMAIL_BIN, SENDMAIL_CF, SENDMAIL_MC, SERVER_CERT, UPDATE_TLS } from '../paths.js';
@@ -12,18 +11,24 @@ export const RELOAD = 'reload sendmail';
  *  (sendmail reopens access.db when it changes). */
 export const REBUILD_ACCESS = 'rebuild the access map (make -C /etc/mail access.db)';
 
-/** Probes gathered in the first round trip: what is installed, and what is older than its source. */
+/** Probes gathered in the first round trip: one shell's builtins (a probe is a subshell on the
+ *  host, and a fork costs as much as a small program there), what is installed and what is older
+ *  than its source, one word a line. What the built sendmail.cf says is read from sendmail.cf
+ *  itself, with the files (SENDMAIL_CF in each role's gather): one `cat` already runs for them,
+ *  where a grep of it was one program more on every host. */
 export const sendmailProbes: Record<string, string> = {
-  installed: `test -x ${SENDMAIL_BIN} && echo sendmail; test -x ${UPDATE_TLS} && echo update_tls; command -v make >/dev/null && echo make; command -v m4 >/dev/null && echo m4; true`,
-  // a run killed between an edit and the rebuild leaves sendmail.cf or access.db older than its source
-  stale: `[ ${SENDMAIL_MC} -nt ${SENDMAIL_CF} ] && echo cf; [ ${ACCESS} -nt ${ACCESS_DB} ] && echo db; ` +
-    `[ -f ${MTA_PID} ] && { [ ${SENDMAIL_CF} -nt ${MTA_PID} ] || [ ${SERVER_CERT} -nt ${MTA_PID} ]; } && echo daemon; true`,
-  // which certificate/key/CA files and listeners the built sendmail.cf names (tls-files.ts)
-  cfOptions: CF_OPTIONS_PROBE,
+  sendmail: `test -x ${SENDMAIL_BIN} && echo sendmail; test -x ${UPDATE_TLS} && echo update_tls; command -v make >/dev/null && echo make; command -v m4 >/dev/null && echo m4; ` +
+    // a run killed between an edit and the rebuild leaves sendmail.cf or access.db older than its source
+    `[ ${SENDMAIL_MC} -nt ${SENDMAIL_CF} ] && echo stale-cf; [ ${ACCESS} -nt ${ACCESS_DB} ] && echo stale-db; ` +
+    `[ -f ${MTA_PID} ] && { [ ${SENDMAIL_CF} -nt ${MTA_PID} ] || [ ${SERVER_CERT} -nt ${MTA_PID} ]; } && echo stale-daemon; true`,
 };
 
+/** What the sendmail probe found on the host: its words (sendmail, update_tls, make, m4 when
+ *  installed; stale-cf, stale-db, stale-daemon when older than their source). */
+export const sendmailProbe = (h: Pick<HostHandle, 'probe'>): string[] => h.probe('sendmail').stdout.split('\n').filter(Boolean);
+
 export const sendmailInstalled = task('sendmail is installed', async (h) => {
-  const got = h.probe('installed').stdout.split('\n');
+  const got = sendmailProbe(h);
   const missing = ['sendmail', 'make', 'm4'].filter((x) => !got.includes(x));
   if (missing.length) throw new Error(`${missing.join(', ')} not found on ${h.name}: install sendmail (apt install sendmail sendmail-cf make m4)`);
   const [mc] = await h.files([SENDMAIL_MC]);
@@ -32,12 +37,13 @@ export const sendmailInstalled = task('sendmail is installed', async (h) => {
 
 /** Handlers lost by an earlier run (killed between an edit and the rebuild) are owed now. */
 export const configurationIsCurrent = task('sendmail runs the current configuration', async (h) => {
-  const stale = h.probe('stale').stdout.split('\n').filter(Boolean);
-  if (stale.includes('cf') || stale.includes('db')) {
-    h.say(`${stale.includes('cf') ? 'sendmail.cf' : 'access.db'} is older than its source`);
-    h.notify(stale.includes('cf') ? REBUILD : REBUILD_ACCESS);
+  const got = sendmailProbe(h);
+  const stale = (what: 'cf' | 'db' | 'daemon') => got.includes(`stale-${what}`);
+  if (stale('cf') || stale('db')) {
+    h.say(`${stale('cf') ? 'sendmail.cf' : 'access.db'} is older than its source`);
+    h.notify(stale('cf') ? REBUILD : REBUILD_ACCESS);
   }
-  if (stale.includes('cf') || stale.includes('daemon')) {
+  if (stale('cf') || stale('daemon')) {
     h.say('the running daemon predates its configuration or certificate');
     h.notify(RELOAD);
   }

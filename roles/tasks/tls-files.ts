@@ -12,7 +12,7 @@ import type { HostHandle, PeerHandle } from '../../lib/types.js';
 import { certInfo } from '../text/dn.js';
 import { SENDMAIL_CF, SENDMAIL_MC, STARTTLS_M4 } from '../paths.js';
 import {
-  DEBIAN_TLS_FILES, TLS_OPTIONS, cfOptions, tlsFiles, describeListener, listeners, plainPath, plannedMc, reachability, tlsFileLabel,
+  DEBIAN_TLS_FILES, cfOptions, tlsFiles, describeListener, listeners, plainPath, plannedMc, reachability, tlsFileLabel,
   type CfOption, type Reachability, type TlsFiles, type TlsFileRole,
 } from '../text/sendmail-cf.js';
 import { tlsMode } from '../text/tls-mode.js';
@@ -20,6 +20,7 @@ import { laptopServer } from './server-of.js';
 import { handTls, removeDefine } from '../text/sendmail-mc.js';
 import { LAPTOP_CLIENT_CERT, LAPTOP_CLIENT_KEY, RELAY_SERVER_CERT } from '../pki/laptop-ca.js';
 import { task } from '../../lib/role.js';
+import { sendmailProbe } from './sendmail.js';
 
 /** The defines per-laptop mode puts after the include on a laptop (per-laptop.ts LAPTOP_DEFINES);
  *  shared-key mode removes them (laptopUsesOwnCertificate), so its plan does too. */
@@ -29,15 +30,10 @@ export const PER_LAPTOP_DEFINES: ReadonlyArray<[string, string]> = [
   ['confCACERT', RELAY_SERVER_CERT],
 ];
 
-const NAMES = [...Object.values(TLS_OPTIONS).map((o) => o.option), 'DaemonPortOptions'];
-const OPTION_LINES = `grep -E '^O (${NAMES.join('|')})='`;
-
-/** Gathered in the first round trip: the option lines of the built sendmail.cf (their output is what
- *  counts, not grep's exit code: `exec`, so the probe's own subshell becomes grep, one process less
- *  on every host). */
-export const CF_OPTIONS_PROBE = `exec ${OPTION_LINES} ${SENDMAIL_CF} 2>/dev/null`;
-/** m4 on the planned sendmail.mc (stdin), in /etc/mail, as Debian's Makefile runs it; read-only. */
-const M4_OPTIONS = `cd /etc/mail && { m4 2>/dev/null | ${OPTION_LINES}; test -f ${STARTTLS_M4} || echo 'no-starttls.m4'; true; }`;
+/** m4 on the planned sendmail.mc (stdin), in /etc/mail, as Debian's Makefile runs it; read-only.
+ *  Its whole output comes back (a sendmail.cf, ~66 KB) and cfOptions picks the O lines: a grep
+ *  on the host would be one program more there, where a program start costs more than the bytes. */
+const M4_OPTIONS = `cd /etc/mail && { m4 2>/dev/null; test -f ${STARTTLS_M4} || echo 'no-starttls.m4'; true; }`;
 
 export interface SendmailUses {
   /** where the options come from */
@@ -80,10 +76,12 @@ export async function sendmailUses(h: HostHandle, role: 'server' | 'laptop'): Pr
   const key = `${h.name}\0${role}\0${planned}`;
   const hit = memo.get(key);
   if (hit) return hit;
-  const stale = h.probe('stale').stdout.split('\n').includes('cf');
-  const gathered = h.probe('cfOptions').stdout;
+  const stale = sendmailProbe(h).includes('stale-cf');
+  // the built sendmail.cf, read with the first round trip (every role that asks gathers it)
+  const [cf] = await h.files([SENDMAIL_CF]);
+  const built = cf.exists ? cf.content!.toString('utf8') : '';
   let uses: SendmailUses;
-  if (planned === text && !stale && /^O ServerCertFile=/m.test(gathered)) uses = judge('sendmail.cf', gathered);
+  if (planned === text && !stale && /^O ServerCertFile=/m.test(built)) uses = judge('sendmail.cf', built);
   else {
     // m4 on the sendmail.mc this run will write (on stdin), read only: which files sendmail will use
     const r = await h.read$({ input: planned, nothrow: true })`sh -c ${M4_OPTIONS}`;

@@ -2,7 +2,7 @@
 // missing, or `update_tls new` when the admin asks to regenerate them.
 import type { HostHandle } from '../../lib/types.js';
 import { COMMON_KEY, SENDMAIL_CONF, SERVER_CERT, UPDATE_TLS } from '../paths.js';
-import { REBUILD, RELOAD } from './sendmail.js';
+import { REBUILD, RELOAD, sendmailProbe } from './sendmail.js';
 import { certInfo } from '../text/dn.js';
 import { task } from '../../lib/role.js';
 import { presented, usesOrSkip } from './tls-files.js';
@@ -44,7 +44,7 @@ export const certificatesExist = task<CertificateOptions>('the certificates exis
   const [cert, key, conf] = await h.files([SERVER_CERT, { path: COMMON_KEY, digestOnly: true }, SENDMAIL_CONF]);
   const action = updateTlsAction(cert.exists, key.exists, !!h.options.regenerateCerts);
   if (action !== 'none') {
-    if (!h.probe('installed').stdout.split('\n').includes('update_tls')) {
+    if (!sendmailProbe(h).includes('update_tls')) {
       throw new Error(`${SERVER_CERT} is missing and ${UPDATE_TLS} is not installed on ${h.name}`);
     }
     if (conf.exists && handsOff(conf.content!.toString('utf8'))) {

@@ -174,7 +174,7 @@ test("the client role gathers the per-laptop probes (openssl, the key backups' s
   const probes = (vars: Record<string, unknown>) => Object.keys(clientRole.gather(vars, {}, (n) => peers[n]).probes);
   assert.ok(!probes({ smarthost: 'shared' }).includes('laptopPublicKey'));
   assert.ok(!probes({ smarthost: 'shared' }).includes('keyBackups'));
-  assert.ok(probes({ smarthost: 'shared' }).includes('cfOptions'), 'the sendmail probes stay');
+  assert.ok(probes({ smarthost: 'shared' }).includes('sendmail'), 'the sendmail probe stays');
   for (const vars of [{ smarthost: 'perLaptop' }, { smarthost: 'broken' }, { smarthost: 'not-in-inventory' }, {}]) {
     assert.ok(probes(vars).includes('laptopPublicKey') && probes(vars).includes('keyBackups'), JSON.stringify(vars));
   }

@@ -26,7 +26,7 @@ function debianCert(fqdn: string): { cert: string; key: string } {
   }
 }
 
-const INSTALLED = { installed: 'sendmail\nupdate_tls\nmake\nm4' };
+const INSTALLED = { sendmail: 'sendmail\nupdate_tls\nmake\nm4' };
 /** A Debian host's answers: m4 (read only, to learn the TLS files) prints Debian's options; the rest succeeds. */
 const debianRun = (_s: string, describe: string | undefined) =>
   describe?.includes('m4 2>/dev/null') ? { code: 0, stdout: DEBIAN_CF_OPTIONS + '\n', stderr: '' } : { code: 0, stdout: '', stderr: '' };
@@ -38,7 +38,8 @@ function debianServer(): FakeHost {
     [ACCESS]: fixture('access.debian12'),
     [SERVER_CERT]: { content: SERVER_TLS.cert, group: 'smmsp' },
     [COMMON_KEY]: { content: SERVER_TLS.key, mode: 0o640, group: 'smmsp' },
-  }, { ...INSTALLED, cfOptions: DEBIAN_CF_OPTIONS }, debianRun);
+    [SENDMAIL_CF]: DEBIAN_CF,
+  }, INSTALLED, debianRun);
 }
 function debianLaptop(name: string): FakeHost {
   const own = debianCert(`${name}.example.org`);
