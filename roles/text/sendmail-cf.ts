@@ -18,10 +18,16 @@ export interface CfOption {
 /** The live `O Name=value` lines of a sendmail.cf (or of m4's output), in order. */
 export function cfOptions(cf: string): CfOption[] {
   const out: CfOption[] = [];
-  cf.split(/\r?\n/).forEach((raw, i) => {
+  // a whole sendmail.cf (~2000 lines, ~60 of them options) is read on every host of every run:
+  // only the lines that start with O meet the pattern (lines split at \r?\n, as split(/\r?\n/))
+  const lines = cf.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    let raw = lines[i];
+    if (raw.charCodeAt(0) !== 79 /* O */) continue;
+    if (raw.endsWith('\r')) raw = raw.slice(0, -1);
     const m = /^O\s+([A-Za-z][A-Za-z0-9]*)\s*=(.*)$/.exec(raw);
     if (m) out.push({ name: m[1], value: m[2].trim(), line: i + 1 });
-  });
+  }
   return out;
 }
 

@@ -20,6 +20,14 @@ test('cfOptions: live O lines only, in order, with line numbers; the last settin
   assert.equal(cfOption(cfOptions('O ServerCertFile=\n'), 'ServerCertFile'), undefined);
 });
 
+test('cfOptions: lines end at \\n or \\r\\n (as split(/\\r?\\n/)); a line holding another \\r is no option line', () => {
+  const text = 'O A=1\r\n#O B=2\nO C = 3 \r\r\nR O D=4\nO E=5\rO F=6\n\nO G = 7 ';
+  assert.deepEqual(cfOptions(text), [
+    { name: 'A', value: '1', line: 1 },
+    { name: 'G', value: '7', line: 7 },
+  ]);
+});
+
 test("tlsFiles: Debian's starttls.m4 set-up", () => assert.deepEqual(tlsFiles(cfOptions(DEBIAN_CF)), DEBIAN_TLS_FILES));
 test('tlsFiles: nothing set (no starttls.m4, no defines)', () => assert.deepEqual(tlsFiles(cfOptions('#O ServerCertFile\n#O CACertFile\n')), {}));
 
