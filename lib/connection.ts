@@ -486,20 +486,26 @@ export class Connection {
         const endMark = Buffer.from(`\n${end}\n`);
         let errText = '';
         let done = false;
+        // The channel stays open for the whole run (it holds the lock), and so does this listener:
+        // once the read has ended it keeps nothing, or every host's read (a whole sendmail.cf among
+        // it) stayed in memory twice, its chunks beside their concatenation, until the run ended.
         stream.on('data', (d: Buffer) => {
-          chunks.push(d);
           if (done) return;
+          chunks.push(d);
           // @LOCKED can only be the first thing the script prints; the end mark only the last
           const head = chunks[0].subarray(0, 8).toString('latin1');
           if (head === '@LOCKED\n') {
             done = true;
+            chunks.length = 0;
             reject(new AccessError(`${this.target.name}: another run holds the lock ${lockPath} (waited ${waitSeconds} s); try again when it has finished`));
             return;
           }
           tail = Buffer.concat([tail, d]).subarray(-endMark.length);
           if (tail.equals(endMark)) {
             done = true;
-            resolve(Buffer.concat(chunks));
+            const all = Buffer.concat(chunks);
+            chunks.length = 0;
+            resolve(all);
           }
         });
         stream.stderr.on('data', (d: Buffer) => (errText += d.toString('utf8')));
