@@ -500,7 +500,7 @@ export class Connection {
             reject(new AccessError(`${this.target.name}: another run holds the lock ${lockPath} (waited ${waitSeconds} s); try again when it has finished`));
             return;
           }
-          tail = Buffer.concat([tail, d]).subarray(-endMark.length);
+          tail = Buffer.concat([tail, d.subarray(-endMark.length)]).subarray(-endMark.length); // never a copy of the whole chunk
           if (tail.equals(endMark)) {
             done = true;
             const all = Buffer.concat(chunks);

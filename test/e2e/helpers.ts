@@ -7,7 +7,7 @@
 //     ...
 //   });
 import type { TestContext } from 'node:test';
-import { labUnavailable, hostExec as hostExecInside } from '../../lab/lab.js';
+import { labUnavailable, hostExec } from '../../lab/lab.js';
 
 export {
   labUp, labDown, labReset, labStatus, labUnavailable, hostExec, hostInitPid, hostRoot, hostAddress, hostFqdn, labPaths,
@@ -54,11 +54,11 @@ export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 10_000
 
 /**
  * What a host looks like from the inside (without ssh: nsenter), for a failure message when a host
- * stopped answering: its listening sockets, its processes, the end of its console and of its log.
+ * stopped answering: its listening sockets, its processes and the end of its log.
  */
 export async function hostDiagnostics(name: string): Promise<string> {
   try {
-    const r = await hostExecInside(name, 'echo "--- ss -ltn"; ss -Hltn 2>&1; echo "--- ps"; ps -eo pid,ppid,stat,args 2>&1 | head -40; echo "--- /var/log/mail.log (last 25)"; tail -n 25 /var/log/mail.log 2>&1');
+    const r = await hostExec(name, 'echo "--- ss -ltn"; ss -Hltn 2>&1; echo "--- ps"; ps -eo pid,ppid,stat,args 2>&1 | head -40; echo "--- /var/log/mail.log (last 25)"; tail -n 25 /var/log/mail.log 2>&1');
     return `${name} from the inside:\n${r.stdout}${r.stderr}`;
   } catch (e) {
     return `${name}: no diagnostics (${(e as Error).message})`;
