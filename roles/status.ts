@@ -30,7 +30,7 @@ export const serverStatusRole: Role = {
         const mode = tlsMode(h.vars, h.name);
         // what is in force: the built sendmail.cf's options (the certificate it presents, its listeners)
         const [cf] = await h.files([SENDMAIL_CF]);
-        const options = cfOptions(cf.exists ? cf.content!.toString('utf8') : '');
+        const options = cf.exists ? cfOptions(cf.content!) : [];
         const certPath = tlsFiles(options).serverCert ?? DEBIAN_TLS_FILES.serverCert;
         const reach = reachability(listeners(options));
         const [cert, ca, access, bundle] = await h.files([certPath, LAPTOP_CA_CERT, ACCESS, RELAY_CA_BUNDLE]);

@@ -43,12 +43,15 @@ export interface SendmailUses {
   reach: Reachability;
 }
 
-function judge(source: SendmailUses['source'], text: string, includesStarttls = true): SendmailUses {
-  const options = cfOptions(text);
+/** What a built sendmail.cf (its bytes, as read) or m4's output on the planned sendmail.mc says. */
+function judge(source: 'sendmail.cf', cf: Buffer | undefined): SendmailUses;
+function judge(source: 'm4', text: string, includesStarttls: boolean): SendmailUses;
+function judge(source: SendmailUses['source'], text: string | Buffer | undefined, includesStarttls = true): SendmailUses {
+  const options = text === undefined ? [] : cfOptions(text);
   // starttls.m4 is written by update_tls, which runs later in this role: until then, its defaults
-  // (only when the planned sendmail.mc includes it)
+  // (only when the planned sendmail.mc includes it; M4_OPTIONS says it is not there yet)
   let files = tlsFiles(options);
-  if (includesStarttls && /^no-starttls\.m4$/m.test(text)) files = { ...DEBIAN_TLS_FILES, ...files };
+  if (source === 'm4' && includesStarttls && /^no-starttls\.m4$/m.test(text as string)) files = { ...DEBIAN_TLS_FILES, ...files };
   return { source, options, files, reach: reachability(listeners(options)) };
 }
 
@@ -79,9 +82,9 @@ export async function sendmailUses(h: HostHandle, role: 'server' | 'laptop'): Pr
   const stale = sendmailProbe(h).includes('stale-cf');
   // the built sendmail.cf, read with the first round trip (every role that asks gathers it)
   const [cf] = await h.files([SENDMAIL_CF]);
-  const built = cf.exists ? cf.content!.toString('utf8') : '';
+  const built = planned === text && !stale ? judge('sendmail.cf', cf.exists ? cf.content : undefined) : undefined;
   let uses: SendmailUses;
-  if (planned === text && !stale && /^O ServerCertFile=/m.test(built)) uses = judge('sendmail.cf', built);
+  if (built?.options.some((o) => o.name === 'ServerCertFile')) uses = built;
   else {
     // m4 on the sendmail.mc this run will write (on stdin), read only: which files sendmail will use
     const r = await h.read$({ input: planned, nothrow: true })`sh -c ${M4_OPTIONS}`;
@@ -99,7 +102,7 @@ export async function serverUses(h: HostHandle, server: PeerHandle): Promise<Sen
   const known = servers.get(server.name);
   if (known) return known;
   const [cf] = await server.files([SENDMAIL_CF]);
-  const uses = judge('sendmail.cf', cf.exists ? cf.content!.toString('utf8') : '');
+  const uses = judge('sendmail.cf', cf.exists ? cf.content : undefined);
   if (!uses.files.serverCert) uses.files = { ...DEBIAN_TLS_FILES, ...uses.files };
   servers.set(server.name, uses);
   return uses;

@@ -112,6 +112,7 @@ for (const suite of ['bookworm', 'trixie'] as const) {
       assert.deepEqual(v.errors, [], `${name}: ${errors}`);
       assert.equal(v.warnings.length, EXPECT[name].warnings ?? 0, `${name}: ${errors}`);
       const opts = cfOptions(cf);
+      assert.deepEqual(cfOptions(Buffer.from(cf, 'utf8')), opts, `${name}: the built file's bytes give the same options`);
       assert.equal(tlsFiles(opts).serverCert, EXPECT[name].cert, name);
       const r = reachability(listeners(opts));
       assert.equal(r.use ? describeListener(r.use) : null, EXPECT[name].connect, `${name}: ${r.problem}`);

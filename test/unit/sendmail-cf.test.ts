@@ -28,6 +28,22 @@ test('cfOptions: lines end at \\n or \\r\\n (as split(/\\r?\\n/)); a line holdin
   ]);
 });
 
+test("cfOptions: a file's bytes (as read from a host) give the same options as its text", () => {
+  const texts = [
+    DEBIAN_CF,
+    'O A=1\r\n#O B=2\nO C = 3 \r\r\nR O D=4\nO E=5\rO F=6\n\nO G = 7 ',
+    'O ServerCertFile=/etc/mail/tls/é crt\nO X=ü\n',
+    'O First=1',
+    '',
+    '\n\nO Last=2\n',
+  ];
+  for (const t of texts) assert.deepEqual(cfOptions(Buffer.from(t, 'utf8')), cfOptions(t), JSON.stringify(t));
+  assert.deepEqual(cfOptions(Buffer.from('O ServerCertFile=/etc/mail/tls/é crt\n')), [{ name: 'ServerCertFile', value: '/etc/mail/tls/é crt', line: 1 }]);
+  // a subarray of a larger read (how a file's content arrives) is scanned within its own bounds
+  const read = Buffer.from('O Before=1\nO Inside=2\nO After=3\n');
+  assert.deepEqual(cfOptions(read.subarray(11, 22)), [{ name: 'Inside', value: '2', line: 1 }]);
+});
+
 test("tlsFiles: Debian's starttls.m4 set-up", () => assert.deepEqual(tlsFiles(cfOptions(DEBIAN_CF)), DEBIAN_TLS_FILES));
 test('tlsFiles: nothing set (no starttls.m4, no defines)', () => assert.deepEqual(tlsFiles(cfOptions('#O ServerCertFile\n#O CACertFile\n')), {}));
 
