@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { NodeSSH } from 'node-ssh';
 import type { ClientChannel } from 'ssh2';
 import { RemoteChild } from './ssh/remote-child.js';
+import { tcpSocket } from './ssh/coalesced-socket.js';
 import { shq } from './shell.js';
 import { checkHostKey, fingerprintSha256, keyTypeOf, type KnownHostEntry } from './known-hosts.js';
 import { parseReadOutput, readScript, shellScript, writeScript, backupStamp, backupPath, rollbackScript, ReadRaceError, type ReadResult } from './remote-files.js';
@@ -236,7 +237,8 @@ async function dial(ep: Endpoint, opts: ConnectOptions, sock: Duplex | undefined
   };
   try {
     const connecting = ssh.connect({
-      ...(sock ? { sock } : { host: ep.host, port: ep.port }),
+      // a direct connection: our own socket, which sends each packet's writes as one (coalesced-socket.ts)
+      sock: sock ?? tcpSocket(ep.host, ep.port),
       host: ep.host,
       port: ep.port,
       username: ep.user,
