@@ -1,5 +1,5 @@
 // node-forge, loaded by the part a run needs: the certificate reader (asn1, pem, sha256) on every
-// run, the whole library (keys, signing) only when per-laptop mode makes or signs a certificate.
+// run, the whole library (key generation) only when per-laptop mode makes its laptop CA.
 // Loading all of forge costs about as much again as the reader, on every run of the tool.
 import { createRequire } from 'node:module';
 import type Forge from 'node-forge';

@@ -275,6 +275,29 @@ test('signLaptopCsr: a CA key that does not match the CA certificate is refused'
   assert.throws(() => signLaptopCsr(csr, ca.certPem, otherCa.keyPem), /does not belong to the laptop CA certificate/);
 });
 
+test('signLaptopCsr: the signature is PKCS#1 v1.5 over SHA-256, byte for byte what forge\'s own key.sign gives', { skip }, () => {
+  const { csr } = laptopCsr('laptop1.lab.example');
+  const cert = signLaptopCsr(csr, ca.certPem, ca.keyPem);
+  const outer = forge.asn1.fromDer(forge.pem.decode(cert)[0].body);
+  const [tbs, , sig] = outer.value as forge.asn1.Asn1[];
+  const md = forge.md.sha256.create();
+  md.update(forge.asn1.toDer(tbs).getBytes());
+  const forgeKey = forge.pki.privateKeyFromPem(ca.keyPem) as forge.pki.rsa.PrivateKey;
+  assert.equal((sig.value as string).slice(1), forgeKey.sign(md));
+  assert.equal(verify('ca.crt', file('l1.crt', cert), '-purpose', 'sslclient'), 'l1.crt: OK');
+});
+
+test('signLaptopCsr: a CA key that is not RSA, or not a key, is refused in one line without its bytes', { skip }, () => {
+  const { csr } = laptopCsr('laptop1.lab.example');
+  const ec = openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1');
+  assert.throws(() => signLaptopCsr(csr, ca.certPem, ec), /^Error: laptop CA key: not an RSA private key in PEM \(a ec key\)$/);
+  const junk = '-----BEGIN RSA PRIVATE KEY-----\nc2VjcmV0LWJ5dGVz\n-----END RSA PRIVATE KEY-----\n';
+  assert.throws(
+    () => signLaptopCsr(csr, ca.certPem, junk),
+    (e: Error) => /^laptop CA key: not an RSA private key in PEM \(/.test(e.message) && !e.message.includes('c2VjcmV0') && !e.message.includes('\n'),
+  );
+});
+
 test('signLaptopCsr: an EC key from the laptop works too (the CSR is checked with node:crypto)', { skip }, () => {
   const csr = openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ec.key', '-utf8', '-subj', laptopSubject('ec.example').subj, '-out', '-');
   const cert = signLaptopCsr(csr, ca.certPem, ca.keyPem, { expectedSubject: laptopSubject('ec.example') });
