@@ -236,10 +236,14 @@ test('targets: met and not met from the figures of 20 and 100 laptops; not measu
   const later = { ...f.runs['100'], started: '2026-12-03T17:00:00.000Z' };
   t = targets(mergeRun(f, later));
   assert.equal(byWhat(/1 \+ 100, first deploy \+ pair ≤ 2×/).met, undefined);
-  assert.match(byWhat(/1 \+ 100, first deploy \+ pair ≤ 2×/).shown, /^not comparable: 1 \+ 20 measured 2026-12-01 10:00 UTC, 1 \+ 100 measured 2026-12-03 17:00 UTC; measure both in one session$/);
-  assert.match(growthTable(mergeRun(f, later)), /\n\nMeasured apart \(1 \+ 20 measured 2026-12-01 10:00 UTC, 1 \+ 100 measured 2026-12-03 17:00 UTC; measure both in one session\): the growth mixes/);
+  assert.match(byWhat(/1 \+ 100, first deploy \+ pair ≤ 2×/).shown, /^not comparable: 1 \+ 20 measured 2026-12-01 10:00 UTC, 1 \+ 100 measured 2026-12-03 17:00 UTC; measure both in one session \(starts within 3 h\)$/);
+  assert.match(growthTable(mergeRun(f, later)), /\n\nMeasured apart \(1 \+ 20 measured 2026-12-01 10:00 UTC, 1 \+ 100 measured 2026-12-03 17:00 UTC; measure both in one session \(starts within 3 h\)\): the growth mixes/);
   assert.doesNotMatch(growthTable(f), /Measured apart/);
-  assert.equal(targets(mergeRun(f, { ...later, started: '2026-12-01T21:00:00.000Z' })).find((x) => /2× the time for 20/.test(x.what))!.met, false, 'within 12 h: compared');
+  const growth = (started: string) => targets(mergeRun(f, { ...later, started })).find((x) => /2× the time for 20/.test(x.what))!;
+  assert.equal(growth('2026-12-01T12:30:00.000Z').met, false, 'within 3 h: compared');
+  assert.equal(growth('2026-12-01T07:30:00.000Z').met, false, 'within 3 h before: compared');
+  assert.equal(growth('2026-12-01T15:20:00.000Z').met, undefined, 'the same day, 5 h 20 apart: not compared');
+  assert.match(growth('2026-12-01T15:20:00.000Z').shown, /^not comparable: 1 \+ 20 measured 2026-12-01 10:00 UTC, 1 \+ 100 measured 2026-12-01 15:20 UTC;/);
 });
 
 test('growthTable: a figure missing at the largest count grows up to the largest count that has it', () => {
