@@ -77,6 +77,17 @@ function readHost(host) {
       });
     });
     c.on('error', (e) => reject(new Error(`${host}: ${e.message}`)));
+    // the tool's own (lib/connection.ts, skipHostKeysProof): sshd's hostkeys-00 announcement is
+    // declined instead of having the host sign with each of its keys and verifying every proof
+    c.once('handshake', () => {
+      const handlers = c._protocol?._handlers;
+      const orig = handlers?.GLOBAL_REQUEST;
+      if (typeof orig !== 'function') return;
+      handlers.GLOBAL_REQUEST = (p, name, wantReply, data) => {
+        if (name !== 'hostkeys-00@openssh.com') return orig(p, name, wantReply, data);
+        if (wantReply) p.requestFailure();
+      };
+    });
     // the tool's own socket trick (lib/ssh/coalesced-socket.ts): ssh2 writes each packet in three
     // or four writes; one writev a tick instead. Without it the floor was slower than the tool.
     const sock = connect({ host, port: 22 });
