@@ -1,6 +1,6 @@
-// node-forge, loaded by the part a run needs: the certificate reader (asn1, pem, sha256) on every
-// run, the whole library (key generation) only when per-laptop mode makes its laptop CA.
-// Loading all of forge costs about as much again as the reader, on every run of the tool.
+// node-forge, loaded by the part a run needs: the certificate reader (asn1, pem, sha256). The keys
+// (the laptop CA's, its signatures) are node:crypto's, so the rest of forge is never loaded:
+// loading all of it costs about as much again as the reader, on every run of the tool.
 import { createRequire } from 'node:module';
 import type Forge from 'node-forge';
 
@@ -11,9 +11,3 @@ export function forgeReader(): typeof Forge {
   for (const m of ['asn1', 'pem', 'sha256']) require(`node-forge/lib/${m}`);
   return require('node-forge/lib/forge') as typeof Forge;
 }
-
-let all: typeof Forge | undefined;
-/** All of forge, loaded at the first property read. */
-export const forgeLazy = new Proxy({} as typeof Forge, {
-  get: (_t, key) => ((all ??= require('node-forge') as typeof Forge) as unknown as Record<string | symbol, unknown>)[key],
-});

@@ -1,7 +1,7 @@
 // Per-laptop mode: the server's small certificate authority for laptops, and what it signs.
 // Pure functions: no disk, no network (keys and certificates are PEM text in memory).
 //
-// - The CA (RSA 2048, node-forge; forge uses Node's native key generation when it can) lives on
+// - The CA (RSA 2048, made and used with node:crypto; forge builds its certificate) lives on
 //   the server in LAPTOP_CA_KEY / LAPTOP_CA_CERT. The server names RELAY_CA_BUNDLE (its own
 //   certificate + the laptop CA) as confCACERT, so the laptop CA is among the acceptable CAs it
 //   sends to clients while it keeps its own certificate.
@@ -14,8 +14,8 @@
 // byte for byte: the issued certificate's subject is exactly what the laptop asked for, its issuer
 // exactly the CA's subject. Signatures are made and checked with node:crypto over the raw DER.
 import type forgeNs from 'node-forge';
-import { forgeLazy as forge, forgeReader } from './forge.js';
-import { createHash, createPrivateKey, randomBytes, createPublicKey, sign as cryptoSign, verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto';
+import { forgeReader } from './forge.js';
+import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, createPublicKey, sign as cryptoSign, verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto';
 import { entryBytes, nameEntries, opensslOneline, opensslShortName, type DnEntry } from '../text/dn.js';
 
 export { LAPTOP_CA_KEY, LAPTOP_CA_CERT, RELAY_CA_BUNDLE, LAPTOP_CLIENT_KEY, LAPTOP_CLIENT_CERT, RELAY_SERVER_CERT } from '../paths.js';
@@ -27,7 +27,7 @@ export const EXPIRING_DAYS = 30;
 export const MAX_COMMON_NAME = 64;
 
 const DAY = 24 * 3600 * 1000;
-// the reader (asn1, pem) serves reading and signing; all of forge loads only to make a CA key
+// forge's reader (asn1, pem) builds and reads the certificates; the keys are node:crypto's
 const reader = forgeReader();
 const { asn1 } = reader;
 const U = asn1.Class.UNIVERSAL;
@@ -314,10 +314,9 @@ export function makeLaptopCa({ commonName, days = 3650, now = new Date() }: { co
 } {
   if (!(days > 0)) throw new Error(`makeLaptopCa: days must be positive, got ${days}`);
   const name = nameDer(laptopCaSubject(commonName).attributes);
-  const keys = forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 });
-  const spki = fromDer(der(forge.pki.publicKeyToAsn1(keys.publicKey)), 'public key');
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 0x10001 });
+  const spki = fromDer(publicKey.export({ type: 'spki', format: 'der' }).toString('binary'), 'public key');
   const ski = keyId(spki);
-  const keyPem = forge.pki.privateKeyToPem(keys.privateKey).replace(/\r\n/g, '\n');
   const certPem = signCert(
     {
       issuer: name,
@@ -331,9 +330,9 @@ export function makeLaptopCa({ commonName, days = 3650, now = new Date() }: { co
         extension('2.5.29.14', false, octets(ski)),
       ],
     },
-    createPrivateKey({ key: keyPem, format: 'pem' }),
+    privateKey,
   );
-  return { certPem, keyPem };
+  return { certPem, keyPem: privateKey.export({ type: 'pkcs1', format: 'pem' }) as string };
 }
 
 function caKeyFor(caCert: ParsedCert, caKeyPem: string): KeyObject {
