@@ -12,7 +12,7 @@ import { tcpSocket } from './ssh/coalesced-socket.js';
 import { shq } from './shell.js';
 import { checkHostKey, fingerprintSha256, keyTypeOf, type KnownHostEntry } from './known-hosts.js';
 import { parseReadOutput, readScript, shellScript, writeScript, backupStamp, backupPath, rollbackScript, ReadRaceError, type ReadResult } from './remote-files.js';
-import type { ReadSpec, RunResult, WriteSpec } from './types.js';
+import type { Probe, ReadSpec, RunResult, WriteSpec } from './types.js';
 // jump hosts, ProxyCommand, keys (below)
 import { spawn } from 'node:child_process';
 import { Duplex } from 'node:stream';
@@ -458,7 +458,7 @@ export class Connection {
    * Take the host's lock and read the files and probes, in one round trip. The lock is held by
    * the channel until close(); a killed run drops the connection, which releases it.
    */
-  async lockAndRead(lockPath: string, waitSeconds: number, files: ReadSpec[], probes: Record<string, string>): Promise<ReadResult> {
+  async lockAndRead(lockPath: string, waitSeconds: number, files: ReadSpec[], probes: Record<string, Probe>): Promise<ReadResult> {
     const dir = lockPath.replace(/\/[^/]*$/, '') || '/';
     const end = `@END${randomBytes(8).toString('hex')}`; // probes print raw text: the end mark is unguessable
     const script =
@@ -532,7 +532,7 @@ export class Connection {
     }
   }
 
-  async read(files: ReadSpec[], probes: Record<string, string> = {}): Promise<ReadResult> {
+  async read(files: ReadSpec[], probes: Record<string, Probe> = {}): Promise<ReadResult> {
     this.opts.onCommand?.(this.target.name, `(read ${files.map((f) => f.path).join(' ')})`);
     const { line, stdinPrefix } = this.wrap(readScript(files, probes));
     const r = await this.rawExec(line, stdinPrefix ? stdinPrefix : undefined);

@@ -13,15 +13,15 @@ import { ProcessOutput } from 'zx/core';
 import { cacheHas, normSpec, registerSecret, remember, sha256 } from './snapshot.js';
 import type { HostPlan, HostStats, PlayOptions } from './play.js';
 import type { Memo } from './run-store.js';
-import type { HostHandle, PeerHandle, ReadSpec, RemoteFile, RunOptions, RunResult, TaskResult, TaskStatus, WriteSpec } from './types.js';
+import type { HostHandle, PeerHandle, Probe, ReadSpec, RemoteFile, RunOptions, RunResult, TaskResult, TaskStatus, WriteSpec } from './types.js';
 
 export class TaskError extends Error {}
 
 /** What the play needs of a host's connection (lib/connection.ts's Connection; a fake host in tests). */
 export interface HostConnection {
   readonly roundTrips: number;
-  lockAndRead(lockPath: string, waitSeconds: number, files: ReadSpec[], probes: Record<string, string>): Promise<{ files: RemoteFile[]; probes: Record<string, RunResult> }>;
-  read(files: ReadSpec[], probes?: Record<string, string>): Promise<{ files: RemoteFile[]; probes: Record<string, RunResult> }>;
+  lockAndRead(lockPath: string, waitSeconds: number, files: ReadSpec[], probes: Record<string, Probe>): Promise<{ files: RemoteFile[]; probes: Record<string, RunResult> }>;
+  read(files: ReadSpec[], probes?: Record<string, Probe>): Promise<{ files: RemoteFile[]; probes: Record<string, RunResult> }>;
   write(specs: WriteSpec[], existed: boolean[], keepBackups?: number): Promise<Array<{ path: string; backup?: string }>>;
   run(script: string, stdin?: string | Buffer, describe?: string): Promise<RunResult>;
   rollback(entries: Array<{ path: string; backup?: string }>): Promise<void>;

@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { shq } from './shell.js';
-import type { ReadSpec, RemoteFile, RunResult, WriteSpec } from './types.js';
+import type { Probe, ReadSpec, RemoteFile, RunResult, WriteSpec } from './types.js';
 
 /**
  * A shell script of lib/sh/, read once (dist/lib/*.js finds it at the checkout's lib/sh/), without
@@ -22,7 +22,7 @@ export function shellScript(name: string): string {
 }
 
 /** A script printing each file (its bytes, or its sha256 only) and each probe's exit code and output. */
-export function readScript(files: ReadSpec[], probes: Record<string, string> = {}): string {
+export function readScript(files: ReadSpec[], probes: Record<string, Probe> = {}): string {
   const names = Object.keys(probes);
   if (!files.length && !names.length) return '';
   // frames the raw output (file contents, probe output): printed first, so nothing read can forge it
@@ -30,7 +30,11 @@ export function readScript(files: ReadSpec[], probes: Record<string, string> = {
   let s = shellScript('read.sh') + `nonce=${nonce}\necho "@N $nonce"\n`;
   // one call for every file: contents (c) and digests (d) (lib/sh/read.sh: rs)
   if (files.length) s += `rs '${files.map((_, i) => i).join(' ')}' '${files.map((f) => (f.digestOnly ? 'd' : 'c')).join(' ')}' ${files.map((f) => shq(f.path)).join(' ')}\n`;
-  names.forEach((n, i) => (s += `p ${i} ${shq(probes[n])}\n`));
+  // p: in a subshell; q: a builtins-only probe, in this shell (lib/sh/read.sh)
+  names.forEach((n, i) => {
+    const pr = probes[n];
+    s += typeof pr === 'string' ? `p ${i} ${shq(pr)}\n` : `q ${i} ${shq(pr.builtins)}\n`;
+  });
   return s;
 }
 
@@ -78,7 +82,7 @@ function cutRaw(out: Buffer): { text: string; raw: Buffer[]; nonce: string } {
 }
 
 /** Parse what readScript printed. Throws when a record is missing or malformed. */
-export function parseReadOutput(out: Buffer | string, files: ReadSpec[], probes: Record<string, string> = {}): ReadResult {
+export function parseReadOutput(out: Buffer | string, files: ReadSpec[], probes: Record<string, Probe> = {}): ReadResult {
   const { text, raw, nonce } = cutRaw(Buffer.isBuffer(out) ? out : Buffer.from(out, 'utf8'));
   const lines = text.split('\n');
   const got = new Map<number, RemoteFile>();

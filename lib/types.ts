@@ -21,6 +21,16 @@ export interface RemoteFile {
   secret?: boolean;
 }
 
+/**
+ * A probe gathered in the first round trip: a shell script whose output and exit code a task reads
+ * with h.probe(name). A string runs in a subshell of its own, so it may exit, change folder or set
+ * variables. `{ builtins: script }` runs in the read's own shell, without that fork: for a script of
+ * the shell's builtins only (test, [, command -v, echo) that never exits, never changes folder and
+ * sets no variable. On a small host a fork costs about as much as starting a small program, and the
+ * first round trip of every host of a fleet lands at once.
+ */
+export type Probe = string | { builtins: string };
+
 export interface ReadSpec {
   path: string;
   /** read only the sha256, never the content (keys) */
@@ -148,7 +158,7 @@ export interface Role<O = unknown> {
    *  (undefined when it is not in the inventory), for what depends on a peer (a laptop's server) */
   gather: (vars: Readonly<Record<string, unknown>>, options: Readonly<O>, peerVars: (name: string) => Readonly<Record<string, unknown>> | undefined) => {
     files: ReadSpec[];
-    probes: Record<string, string>;
+    probes: Record<string, Probe>;
   };
   tasks: Array<Task<O>>;
   /** in the order they run; each runs once at the end, when notified */

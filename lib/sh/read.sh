@@ -23,6 +23,8 @@
 #   p INDEX SCRIPT     "@P INDEX", SCRIPT's output as is (stdin from /dev/null), then "@E$nonce
 #                      <exit code>" on a line of its own (each probe in its own subshell: it may
 #                      exit, change folder or set variables).
+#   q INDEX SCRIPT     as p, but SCRIPT runs in this shell, without p's fork: a probe of builtins
+#                      only, which never exits, changes folder or sets a variable (lib/types.ts: Probe).
 
 r() {
   if [ -e "$1" ]; then
@@ -43,6 +45,13 @@ p() {
   ( eval "$2" ) 2>&1 </dev/null
   c=$?
   # shellcheck disable=SC2154 # nonce is set by the caller
+  printf '\n@E%s %s\n' "$nonce" "$c"
+}
+
+q() {
+  printf '@P %s\n' "$1"
+  { eval "$2"; } 2>&1 </dev/null
+  c=$?
   printf '\n@E%s %s\n' "$nonce" "$c"
 }
 

@@ -1,5 +1,5 @@
 // Steps every sendmail host shares: is sendmail there, and the two handlers (rebuild, reload).
-import type { HostHandle } from '../../lib/types.js';
+import type { HostHandle, Probe } from '../../lib/types.js';
 import { classifyBuildOutput, parseSafeMakeReport } from '../text/build-output.js';
 import { hostFile } from '../files.js';
 import { ACCESS, ACCESS_DB, MTA_PID, SENDMAIL_BIN, SENDMAIL_CF, SENDMAIL_MC, SERVER_CERT, UPDATE_TLS } from '../paths.js';
@@ -11,16 +11,20 @@ export const RELOAD = 'reload sendmail';
  *  (sendmail reopens access.db when it changes). */
 export const REBUILD_ACCESS = 'rebuild the access map (make -C /etc/mail access.db)';
 
-/** Probes gathered in the first round trip: one shell's builtins (a probe is a subshell on the
- *  host, and a fork costs as much as a small program there), what is installed and what is older
- *  than its source, one word a line. What the built sendmail.cf says is read from sendmail.cf
- *  itself, with the files (SENDMAIL_CF in each role's gather): one `cat` already runs for them,
- *  where a grep of it was one program more on every host. */
-export const sendmailProbes: Record<string, string> = {
-  sendmail: `test -x ${SENDMAIL_BIN} && echo sendmail; test -x ${UPDATE_TLS} && echo update_tls; command -v make >/dev/null && echo make; command -v m4 >/dev/null && echo m4; ` +
-    // a run killed between an edit and the rebuild leaves sendmail.cf or access.db older than its source
-    `[ ${SENDMAIL_MC} -nt ${SENDMAIL_CF} ] && echo stale-cf; [ ${ACCESS} -nt ${ACCESS_DB} ] && echo stale-db; ` +
-    `[ -f ${MTA_PID} ] && { [ ${SENDMAIL_CF} -nt ${MTA_PID} ] || [ ${SERVER_CERT} -nt ${MTA_PID} ]; } && echo stale-daemon; true`,
+/** Probes gathered in the first round trip: what is installed and what is older than its source,
+ *  one word a line, from the shell's builtins alone (test, [, command -v, echo), so it runs in the
+ *  read's own shell without a subshell (`builtins`: a fork costs as much as a small program on a
+ *  host). What the built sendmail.cf says is read from sendmail.cf itself, with the files
+ *  (SENDMAIL_CF in each role's gather): one `cat` already runs for them, where a grep of it was one
+ *  program more on every host. */
+export const sendmailProbes: Record<string, Probe> = {
+  sendmail: {
+    builtins:
+      `test -x ${SENDMAIL_BIN} && echo sendmail; test -x ${UPDATE_TLS} && echo update_tls; command -v make >/dev/null && echo make; command -v m4 >/dev/null && echo m4; ` +
+      // a run killed between an edit and the rebuild leaves sendmail.cf or access.db older than its source
+      `[ ${SENDMAIL_MC} -nt ${SENDMAIL_CF} ] && echo stale-cf; [ ${ACCESS} -nt ${ACCESS_DB} ] && echo stale-db; ` +
+      `[ -f ${MTA_PID} ] && { [ ${SENDMAIL_CF} -nt ${MTA_PID} ] || [ ${SERVER_CERT} -nt ${MTA_PID} ]; } && echo stale-daemon; true`,
+  },
 };
 
 /** What the sendmail probe found on the host: its words (sendmail, update_tls, make, m4 when

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { AnyHostPlan, HostConnection, PlayOptions, PlayResult } from '../../lib/play.js';
 import { runPlay } from '../../lib/play.js';
-import type { ReadSpec, RemoteFile, Role, RunResult, TaskResult, WriteSpec } from '../../lib/types.js';
+import type { Probe, ReadSpec, RemoteFile, Role, RunResult, TaskResult, WriteSpec } from '../../lib/types.js';
 import type { Target } from '../../lib/connection.js';
 import { RemoteChild } from '../../lib/ssh/remote-child.js';
 
@@ -77,7 +77,7 @@ export class FakeHost implements HostConnection {
       };
     });
   }
-  private answer(probes: Record<string, string>): Record<string, RunResult> {
+  private answer(probes: Record<string, Probe>): Record<string, RunResult> {
     const out: Record<string, RunResult> = {};
     for (const n of Object.keys(probes)) {
       const p = this.probes[n];
@@ -86,11 +86,11 @@ export class FakeHost implements HostConnection {
     return out;
   }
 
-  async lockAndRead(_lock: string, _wait: number, files: ReadSpec[], probes: Record<string, string>) {
+  async lockAndRead(_lock: string, _wait: number, files: ReadSpec[], probes: Record<string, Probe>) {
     this.roundTrips++;
     return { files: this.snapshot(files), probes: this.answer(probes) };
   }
-  async read(files: ReadSpec[], probes: Record<string, string> = {}) {
+  async read(files: ReadSpec[], probes: Record<string, Probe> = {}) {
     this.roundTrips++;
     this.reads++;
     this.readPaths.push(...files.map((f) => f.path));

@@ -332,3 +332,18 @@ test('readScript probes: raw output with UTF-8, blank lines and look-alike marks
   assert.equal(got.probes.odd.code, 4);
   assert.equal(got.probes.odd.stdout, 'ü\n\n@E0123456789abcdef 0\n@END\n@P 1');
 });
+
+test('readScript: a builtins probe runs in the read\'s own shell (no fork), a plain one in a subshell; both answer alike', () => {
+  // /proc/self is the process that opens it: the shell itself, or the subshell p forks
+  const same = 'read -r pid _ < /proc/self/stat; [ "$pid" = "$$" ] && echo own-shell || echo subshell; printf "x\\n\\n"; [ -d / ]';
+  const probes = { forked: same, inShell: { builtins: same }, fails: { builtins: 'echo out; false' } };
+  const r = shb(readScript([], probes));
+  assert.equal(r.code, 0, r.stderr);
+  const got = parseReadOutput(r.stdout, [], probes);
+  assert.deepEqual(got.probes.forked, { code: 0, stdout: 'subshell\nx', stderr: '' });
+  assert.deepEqual(got.probes.inShell, { code: 0, stdout: 'own-shell\nx', stderr: '' });
+  assert.deepEqual(got.probes.fails, { code: 1, stdout: 'out', stderr: '' });
+  // its stdin is /dev/null, as a plain probe's: the lock channel's stdin is never read by a probe
+  const withStdin = sh(readScript([], { reads: { builtins: 'if read -r l; then echo "got $l"; else echo none; fi' } }), 'line from stdin\n');
+  assert.match(withStdin.stdout, /@P 0\nnone\n/);
+});

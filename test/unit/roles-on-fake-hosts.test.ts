@@ -11,6 +11,8 @@ import { FakeHost, on, playOnFakes } from '../support/fake-host.js';
 import { DEBIAN_CF, DEBIAN_CF_OPTIONS, fixture } from '../support/fixtures.js';
 import { serverRole } from '../../roles/server.js';
 import { clientRole } from '../../roles/client.js';
+import { sendmailProbes } from '../../roles/tasks/sendmail.js';
+import { parseReadOutput, readScript } from '../../lib/remote-files.js';
 import { ACCESS, CLIENT_CERT, COMMON_KEY, SENDMAIL_CF, SENDMAIL_MC, SERVER_CERT } from '../../roles/paths.js';
 
 
@@ -313,4 +315,20 @@ test("a laptop reads its server's files as the server's tasks left them, from me
   assert.equal(srv.reads, 1);
   assert.equal(lap.text(SERVER_CERT), srv.text(SERVER_CERT));
   assert.equal(lap.text(COMMON_KEY), srv.text(COMMON_KEY));
+});
+
+test('the sendmail probe is of the shell\'s builtins alone, so it runs without a fork, and answers in dash', () => {
+  const p = sendmailProbes.sendmail;
+  assert.ok(typeof p !== 'string', 'declared as a builtins probe');
+  // the first word of every simple command (after ;, &&, ||, { and }): a builtin of dash, never a program
+  const words = p.builtins
+    .split(/;|&&|\|\||\{|\}/)
+    .map((c) => c.trim().split(/\s+/)[0])
+    .filter(Boolean);
+  for (const w of words) assert.ok(['test', '[', 'command', 'echo', 'true'].includes(w), `${w} is not a builtin of dash`);
+  assert.ok(!/\$\(|`|\b\w+=/.test(p.builtins), 'no command substitution, no assignment');
+  const r = execFileSync('/bin/sh', ['-c', readScript([], sendmailProbes)]);
+  const got = parseReadOutput(r, [], sendmailProbes).probes.sendmail;
+  assert.equal(got.code, 0);
+  for (const w of got.stdout.split('\n').filter(Boolean)) assert.ok(['sendmail', 'update_tls', 'make', 'm4', 'stale-cf', 'stale-db', 'stale-daemon'].includes(w), w);
 });
