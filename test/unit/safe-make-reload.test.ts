@@ -5,7 +5,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,4 +101,56 @@ test('safe-make reload: an init script that is not a POSIX shell script is run a
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, new RegExp(`^called as ${script} reload$`, 'm'));
     assert.ok(r.slept >= 950, `slept ${r.slept} ms: its own sleep, untouched`);
+  }));
+
+/** A stand-in init script that updates its databases as Debian's does (make_databases: `make all -s
+ *  -C DIR >/dev/null`, called plainly under `set -e`, not from an AND-OR list), whose Makefile's
+ *  `all` is never up to date and logs each recipe it runs, then "restarts" and sleeps. */
+function standInWithMake(dir: string): string {
+  writeFileSync(join(dir, 'Makefile'), 'all: FORCE\n\techo ran >> made.log\nFORCE:\n');
+  const script = join(dir, 'sendmail');
+  writeFileSync(
+    script,
+    `#!/bin/sh
+set -e
+MTAL_PIDFILE=${dir}/sendmail.pid
+make_databases () {
+  if test -f ${dir}/Makefile; then
+    make all -s -C ${dir} >/dev/null;
+  fi;
+}
+make_databases
+echo "databases updated"
+( command sleep 0.1; echo 42 > "$MTAL_PIDFILE" ) &
+sleep 1
+echo "MAKEFLAGS=\${MAKEFLAGS-unset}"
+`,
+  );
+  chmodSync(script, 0o755);
+  writeFileSync(join(dir, 'sendmail.pid'), '41\n');
+  return script;
+}
+
+const made = (dir: string) => (existsSync(join(dir, 'made.log')) ? readFileSync(join(dir, 'made.log'), 'utf8') : '');
+
+test('safe-make reload: a plain reload lets the init script update its databases with make, as Debian wrote it', () =>
+  inTempDir((dir) => {
+    const script = standInWithMake(dir);
+    const r = spawnSync('sh', [safeMake, 'reload', script], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.equal(made(dir), 'ran\n', 'the script\'s make ran its recipe');
+    assert.match(r.stdout, /^MAKEFLAGS=unset$/m);
+  }));
+
+test('safe-make reload built (build-reload): the script\'s own make all is a dry run of the build just made, and the reload goes on', () =>
+  inTempDir((dir) => {
+    const script = standInWithMake(dir);
+    const r = spawnSync('sh', [safeMake, 'reload', script, 'built'], { encoding: 'utf8' });
+    // a dry run exits 0: under the script's set -e, a plain make_databases call does not end it
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^databases updated$/m);
+    assert.equal(made(dir), '', 'no recipe of the script\'s make ran');
+    assert.match(r.stdout, /^MAKEFLAGS=n$/m);
+    // and the sleep still ended with the restart
+    assert.doesNotMatch(r.stderr, /./);
   }));
