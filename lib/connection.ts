@@ -20,6 +20,9 @@ import ssh2, { type AuthMethod, type ParsedKey } from 'ssh2';
 
 const sshUtils = ssh2.utils;
 
+/** The spec of a file to be read whole, without its summary (ReadSpec.summary). */
+const whole = ({ summary: _summary, ...spec }: ReadSpec): ReadSpec => spec;
+
 /** Where and how to log in on one SSH server: the host itself, or a jump host on the way. */
 export interface Endpoint {
   /** how the admin named it (inventory name, or the jump host as written), for messages */
@@ -526,9 +529,9 @@ export class Connection {
       return parseReadOutput(read, files, probes);
     } catch (e) {
       if (!(e instanceof ReadRaceError)) throw e;
-      // a file changed while it was read (an admin's editor): read the files once more (the lock
-      // is still held); the probes' answers stand
-      return { files: (await this.read(files)).files, probes: e.probes };
+      // a file changed while it was read (an admin's editor), or a summary is not of its file as it
+      // is: read the files once more, whole (the lock is still held); the probes' answers stand
+      return { files: (await this.read(files.map(whole))).files, probes: e.probes };
     }
   }
 
@@ -537,7 +540,13 @@ export class Connection {
     const { line, stdinPrefix } = this.wrap(readScript(files, probes));
     const r = await this.rawExec(line, stdinPrefix ? stdinPrefix : undefined);
     if (r.code !== 0) throw new Error(`reading ${files.map((f) => f.path).join(', ')} failed: ${r.stderr.trim()}`);
-    return parseReadOutput(r.bytes, files, probes);
+    try {
+      return parseReadOutput(r.bytes, files, probes);
+    } catch (e) {
+      // a summary that is not of its file as it is: once more, each file whole
+      if (!(e instanceof ReadRaceError) || !files.some((f) => f.summary !== undefined)) throw e;
+      return this.read(files.map(whole), probes);
+    }
   }
 
   private writes = 0;

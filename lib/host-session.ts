@@ -94,7 +94,9 @@ export async function runHost<O>(
   let dropped: ReadSpec[] = [];
   const dropSnapshot = () => {
     for (const f of cache.values()) {
-      if (!dropped.some((d) => d.path === f.path)) dropped.push({ path: f.path, digestOnly: f.exists && f.content === undefined, secret: f.secret });
+      if (!dropped.some((d) => d.path === f.path)) {
+        dropped.push(f.summary ? { path: f.path, summary: f.summary.path } : { path: f.path, digestOnly: f.exists && f.content === undefined, secret: f.secret });
+      }
     }
     cache.clear();
   };

@@ -28,8 +28,21 @@ export function readScript(files: ReadSpec[], probes: Record<string, Probe> = {}
   // frames the raw output (file contents, probe output): printed first, so nothing read can forge it
   const nonce = randomBytes(8).toString('hex');
   let s = shellScript('read.sh') + `nonce=${nonce}\necho "@N $nonce"\n`;
-  // one call for every file: contents (c) and digests (d) (lib/sh/read.sh: rs)
-  if (files.length) s += `rs '${files.map((_, i) => i).join(' ')}' '${files.map((f) => (f.digestOnly ? 'd' : 'c')).join(' ')}' ${files.map((f) => shq(f.path)).join(' ')}\n`;
+  // one call for every file: contents (c), digests (d), contents or their summaries (s, each followed
+  // by its summary, u) (lib/sh/read.sh: rs)
+  if (files.length) {
+    const ids: string[] = [];
+    const kinds: string[] = [];
+    const paths: string[] = [];
+    files.forEach((f, i) => {
+      const summary = f.summary !== undefined && !f.digestOnly && !f.secret;
+      ids.push(String(i));
+      kinds.push(f.digestOnly ? 'd' : summary ? 's' : 'c');
+      paths.push(shq(f.path));
+      if (summary) ids.push(`${i}u`), kinds.push('u'), paths.push(shq(f.summary!));
+    });
+    s += `rs '${ids.join(' ')}' '${kinds.join(' ')}' ${paths.join(' ')}\n`;
+  }
   // p: in a subshell; q: a builtins-only probe, in this shell (lib/sh/read.sh)
   names.forEach((n, i) => {
     const pr = probes[n];
@@ -43,8 +56,9 @@ export interface ReadResult {
   probes: Record<string, RunResult>;
 }
 
-/** A batch of files that came back other than its sizes said: one of them changed while it was read.
- *  The probes' answers (all there) come with it. */
+/** A batch of files that came back other than its sizes said: one of them changed while it was read;
+ *  or a summary whose signature is not its file's (ReadSpec.summary): the file is read whole. The
+ *  probes' answers (all there) come with it. */
 export class ReadRaceError extends Error {
   constructor(
     message: string,
@@ -101,19 +115,32 @@ export function parseReadOutput(out: Buffer | string, files: ReadSpec[], probes:
         i = end;
         continue;
       }
-      const ids = line.slice(3).split(' ').map(Number);
+      const allIds = line.slice(3).split(' ');
       const body = lines.slice(i + 1, end);
       i = end;
       const batch: RemoteFile[] = [];
+      const ids: number[] = [];
+      // a file's signature (inode, size, mtime and ctime to the nanosecond), as a summary's first line
+      // holds it; and each present summary's size, by its file's index
+      const signature = new Map<RemoteFile, string>();
+      const summarySize = new Map<number, number>();
       let k = 0;
-      for (const idx of ids) {
+      for (const id of allIds) {
+        const isSummary = id.endsWith('u');
+        const idx = Number(isSummary ? id.slice(0, -1) : id);
         const spec = files[idx];
         const fields = (body[k++] ?? '').split(' ');
-        if (!spec || fields.length !== 5) throw new Error(`unexpected file record ${idx}: ${fields.join(' ')}`);
-        const [mode, owner, group, mtime, size] = fields;
+        if (!spec || !/^\d+$/.test(String(idx)) || fields.length !== 8) throw new Error(`unexpected file record ${id}: ${fields.join(' ')}`);
+        const [mode, owner, group, mtime, size, inode, mtimeNs, ctimeNs] = fields;
+        if (isSummary) {
+          summarySize.set(idx, Number(size));
+          continue;
+        }
         const rf: RemoteFile = { path: spec.path, exists: true, mode: parseInt(mode, 8), owner, group, mtime: Number(mtime), size: Number(size), secret: spec.secret || spec.digestOnly };
+        signature.set(rf, `${inode} ${size} ${mtimeNs} ${ctimeNs}`);
         got.set(idx, rf);
         batch.push(rf);
+        ids.push(idx);
       }
       ids.forEach((idx, j) => {
         if (!files[idx].digestOnly) return;
@@ -121,21 +148,36 @@ export function parseReadOutput(out: Buffer | string, files: ReadSpec[], probes:
         if (!/^[0-9a-f]{64}$/.test(digest)) throw new Error(`cannot read ${files[idx].path}: no digest`);
         batch[j].sha256 = digest;
       });
-      const contents = batch.filter((_, j) => !files[ids[j]].digestOnly);
+      // the s files whose summary came in their place
+      const used = new Set<number>();
+      if ((body[k] ?? '').startsWith('@U ')) for (const u of body[k++].slice(3).split(' ')) used.add(Number(u));
+      const contents = batch.map((rf, j) => ({ rf, idx: ids[j] })).filter(({ idx }) => !files[idx].digestOnly);
+      const sizeOf = ({ rf, idx }: { rf: RemoteFile; idx: number }) => (used.has(idx) ? summarySize.get(idx) : rf.size) ?? 0;
       if (contents.length) {
         const m = /^@R (\d+)$/.exec(body[k++] ?? '');
         const blob = m ? raw[Number(m[1])] : undefined;
-        if (!blob) throw new Error(`no answer for ${contents[0].path}: the host's shell output was cut short`);
-        const want = contents.reduce((a, rf) => a + (rf.size ?? 0), 0);
+        if (!blob) throw new Error(`no answer for ${contents[0].rf.path}: the host's shell output was cut short`);
+        const want = contents.reduce((a, c) => a + sizeOf(c), 0);
         if (blob.length !== want) {
-          race ??= `cannot read ${contents.map((b) => b.path).join(', ')}: the host sent ${blob.length} bytes for ${want} (a file changed while it was read)`;
+          race ??= `cannot read ${contents.map((c) => c.rf.path).join(', ')}: the host sent ${blob.length} bytes for ${want} (a file changed while it was read)`;
           continue;
         }
         let at = 0;
-        for (const rf of contents) {
-          rf.content = blob.subarray(at, at + (rf.size ?? 0));
-          rf.sha256 = createHash('sha256').update(rf.content).digest('hex');
-          at += rf.size ?? 0;
+        for (const c of contents) {
+          const bytes = blob.subarray(at, at + sizeOf(c));
+          at += sizeOf(c);
+          if (!used.has(c.idx)) {
+            c.rf.content = bytes;
+            c.rf.sha256 = createHash('sha256').update(bytes).digest('hex');
+            continue;
+          }
+          // the summary counts only when its first line is the file's own signature as read now
+          const nl = bytes.indexOf(10);
+          if (nl < 0 || bytes.toString('latin1', 0, nl) !== signature.get(c.rf)) {
+            race ??= `${c.rf.path}: its summary ${files[c.idx].summary} is not of the file as it is (it is read whole)`;
+            continue;
+          }
+          c.rf.summary = { path: files[c.idx].summary!, text: bytes.subarray(nl + 1) };
         }
       }
       continue;
@@ -190,7 +232,7 @@ export function parseReadOutput(out: Buffer | string, files: ReadSpec[], probes:
   if (race) throw new ReadRaceError(race, gotProbes);
   const result: RemoteFile[] = files.map((f, i) => {
     const r = got.get(i);
-    if (!r || (r.exists && !f.digestOnly && !r.content)) throw new Error(`no answer for ${f.path}: the host's shell output was cut short`);
+    if (!r || (r.exists && !f.digestOnly && !r.content && !r.summary)) throw new Error(`no answer for ${f.path}: the host's shell output was cut short`);
     return r;
   });
   return { files: result, probes: gotProbes };

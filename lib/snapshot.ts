@@ -9,7 +9,8 @@ export function normSpec(s: string | ReadSpec): ReadSpec {
 export function cacheHas(cache: Map<string, RemoteFile>, s: ReadSpec): boolean {
   const f = cache.get(s.path);
   if (!f) return false;
-  return s.digestOnly || !f.exists || f.content !== undefined;
+  // a summary stands for the content only where the asker takes one (ReadSpec.summary)
+  return s.digestOnly || !f.exists || f.content !== undefined || (s.summary !== undefined && f.summary?.path === s.summary);
 }
 export function remember(f: RemoteFile, cache: Map<string, RemoteFile>, addSecret: (s: string) => void): void {
   if (f.secret && f.content) registerSecret(f.content.toString('utf8'), addSecret);

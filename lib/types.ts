@@ -12,6 +12,9 @@ export interface RemoteFile {
   content?: Buffer;
   /** sha256 hex of the content */
   sha256?: string;
+  /** instead of the content (ReadSpec.summary): the summary the host keeps of this file, its lines
+   *  after the signature line, when that line is this file's own signature as read */
+  summary?: { path: string; text: Buffer };
   mode?: number;
   owner?: string;
   group?: string;
@@ -37,6 +40,16 @@ export interface ReadSpec {
   digestOnly?: boolean;
   /** the content is secret (read into memory only, masked everywhere) */
   secret?: boolean;
+  /**
+   * A summary of this file that the host keeps (a role's own script writes it): its first line is
+   * the file's signature when the summary was made, as `stat -c '%i %s %.9Y %.9Z'` prints it (inode,
+   * size, mtime and ctime to the nanosecond), the rest is the summary. When the summary is newer than
+   * the file, its bytes come back instead of the file's (RemoteFile.summary), and they count only
+   * when the signature line is the file's own as read in the same round trip: a file replaced,
+   * rewritten or put back with its old mtime since (cp -p) has another inode or ctime, and is then
+   * read whole, as is a file with no summary or an older one. Never for a secret file.
+   */
+  summary?: string;
 }
 
 export interface WriteSpec {

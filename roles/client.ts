@@ -11,7 +11,7 @@
 //      in its access map (tasks/server-trust.ts; laptop_requires_verified_server: false turns it off)
 //   6. make -C /etc/mail and reload sendmail, once, when anything changed
 import type { HostHandle, Role } from '../lib/types.js';
-import { ACCESS, CLIENT_CERT, COMMON_KEY, SENDMAIL_CF, SENDMAIL_MC, SERVER_CERT } from './paths.js';
+import { ACCESS, CLIENT_CERT, COMMON_KEY, SENDMAIL_CF_READ, SENDMAIL_MC, SERVER_CERT } from './paths.js';
 import { laptopRequiresVerifiedServer } from './tasks/server-trust.js';
 import { configurationIsCurrent, sendmailHandlers, sendmailInstalled, sendmailProbes } from './tasks/sendmail.js';
 import { copyServerCertificate } from './tasks/certs.js';
@@ -38,7 +38,7 @@ export const clientRole: Role<ClientOptions> = {
   gather: (vars, _options, peerVars) => ({
     files: [
       { path: SENDMAIL_MC },
-      { path: SENDMAIL_CF },
+      SENDMAIL_CF_READ,
       { path: ACCESS },
       { path: CLIENT_CERT },
       { path: SERVER_CERT },

@@ -13,7 +13,7 @@
 //   7. make -C /etc/mail and reload sendmail, once, when anything changed (the access map alone:
 //      make -C /etc/mail access.db and no reload: sendmail reopens access.db)
 import type { Role } from '../lib/types.js';
-import { ACCESS, COMMON_KEY, SENDMAIL_CF, SENDMAIL_CONF, SENDMAIL_MC, SERVER_CERT } from './paths.js';
+import { ACCESS, COMMON_KEY, SENDMAIL_CF_READ, SENDMAIL_CONF, SENDMAIL_MC, SERVER_CERT } from './paths.js';
 import { configurationIsCurrent, sendmailHandlers, sendmailInstalled, sendmailProbes } from './tasks/sendmail.js';
 import { certificatesExist, type CertificateOptions } from './tasks/update-tls.js';
 import { accessDbFeature, askForClientCertificates, includeStarttls, warnLoopbackOnly } from './tasks/mc-tasks.js';
@@ -32,7 +32,7 @@ export const serverRole: Role<ServerOptions> = {
   gather: () => ({
     files: [
       { path: SENDMAIL_MC },
-      { path: SENDMAIL_CF },
+      SENDMAIL_CF_READ,
       { path: ACCESS },
       { path: SENDMAIL_CONF },
       { path: SERVER_CERT },

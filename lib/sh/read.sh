@@ -6,16 +6,20 @@
 #
 #   rs IDS KINDS PATH...
 #                      IDS: the files' indexes, KINDS: c (content) or d (sha256 only) for each,
-#                      space-separated, in the order of the paths. "@F INDEX 0" and an empty line for
-#                      each absent PATH; then, for the present ones, "@S INDEX..." (their indexes),
-#                      one stat line "MODE OWNER GROUP MTIME SIZE" for each, one sha256sum line for
-#                      each d file, then "@R $nonce", every c file's bytes as they are, one after the
-#                      other (split by their sizes), a newline and "@R $nonce" again; last "@Z ok",
-#                      or "@Z fail" when a program failed (then what came since "@S" is void and
-#                      every file comes file by file from r). One stat, one cat, one sha256sum for
-#                      all the files: a fleet's first round trips land at once, and every program
-#                      started counts on a small host. A file that changes between the stat and the
-#                      cat sends other than its size: the parser sees it (the end mark is elsewhere).
+#                      space-separated, in the order of the paths; s (content, or its summary) is
+#                      followed by its summary's PATH, of kind u and index INDEXu. "@F INDEX 0" and an
+#                      empty line for each absent PATH (none for a summary); then, for the present
+#                      ones, "@S INDEX..." (their indexes), one stat line "MODE OWNER GROUP MTIME SIZE
+#                      INODE MTIME.NS CTIME.NS" for each, one sha256sum line for each d file, "@U
+#                      INDEX..." (the s files whose summary is newer than they are: the summary's
+#                      bytes come in their place, the parser checks its signature), then "@R
+#                      $nonce", every c file's bytes as they are, one after the other (split by
+#                      their sizes), a newline and "@R $nonce" again; last "@Z ok", or "@Z fail"
+#                      when a program failed (then what came since "@S" is void and every file comes
+#                      file by file from r, whole). One stat, one cat, one sha256sum for all the
+#                      files: a fleet's first round trips land at once, and every program started
+#                      counts on a small host. A file that changes between the stat and the cat
+#                      sends other than its size: the parser sees it (the end mark is elsewhere).
 #   r PATH INDEX c|d   one file: "@F INDEX 1 MODE OWNER GROUP MTIME SIZE", then its content in
 #                      base64 (c) or its sha256 (d) on one line; "@F INDEX 0" and an empty line when
 #                      PATH is absent; "!" instead of the content when it cannot be read (a file that
@@ -56,9 +60,10 @@ q() {
 }
 
 # rs IDS KINDS PATH...: the files' records; KINDS says for each file c (its content, between the
-# "@R" marks) or d (its digest). The present files of "$@" stay in "$@" (their indexes in $present,
-# their kinds in $pkinds); an absent one is reported at once. The files are picked out of "$@" by
-# their positions ("${3}" …) for cat and sha256sum, so no path is ever part of the text eval reads.
+# "@R" marks), d (its digest), s (its content, or the summary that follows it, of kind u). The present
+# files of "$@" stay in "$@" (their indexes in $present, their kinds in $pkinds); an absent one is
+# reported at once. The files are picked out of "$@" by their positions ("${3}" …) for stat, cat and
+# sha256sum, so no path is ever part of the text eval reads.
 rs() {
   ids=$1
   kinds=$2
@@ -75,7 +80,7 @@ rs() {
       set -- "$@" "$f"
       present="$present $id"
       pkinds="$pkinds $k"
-    else
+    elif [ "$k" != u ]; then
       printf '@F %s 0\n\n' "$id"
     fi
   done
@@ -85,14 +90,42 @@ rs() {
   if [ "$ok" = 1 ]; then
     cl=''
     dl=''
+    used=''
+    # an s file waits in $pend: the summary right after it (its own: INDEXu) may take its place
+    pend=''
+    pid=''
+    pi=0
     i=0
-    for k in $pkinds; do
+    ks=$pkinds
+    for id in $present; do
       i=$((i + 1))
-      if [ "$k" = c ]; then cl="$cl \"\${$i}\""; else dl="$dl \"\${$i}\""; fi
+      k=${ks# }
+      k=${k%% *}
+      ks=${ks# }
+      ks=${ks#"$k"}
+      if [ "$k" = u ] && [ "$id" = "${pid}u" ] && [ -n "$pend" ] && eval "[ \"\${$i}\" -nt \"\${$pi}\" ]"; then
+        cl="$cl \"\${$i}\""
+        used="$used $pid"
+        pend=''
+        continue
+      fi
+      cl="$cl$pend"
+      pend=''
+      case $k in
+        c) cl="$cl \"\${$i}\"" ;;
+        d) dl="$dl \"\${$i}\"" ;;
+        s)
+          pend=" \"\${$i}\""
+          pid=$id
+          pi=$i
+          ;;
+      esac
     done
+    cl="$cl$pend"
     printf '@S%s\n' "$present"
-    stat -c '%a %U %G %Y %s' -- "$@" 2>/dev/null || ok=0
+    stat -c '%a %U %G %Y %s %i %.9Y %.9Z' -- "$@" 2>/dev/null || ok=0
     if [ "$ok" = 1 ] && [ -n "$dl" ]; then eval "sha256sum -- $dl" 2>/dev/null || ok=0; fi
+    [ -z "$used" ] || printf '@U%s\n' "$used"
     if [ "$ok" = 1 ] && [ -n "$cl" ]; then
       printf '@R %s\n' "$nonce"
       eval "cat -- $cl" 2>/dev/null || ok=0
@@ -107,7 +140,9 @@ rs() {
   for f; do
     present=${present# }
     pkinds=${pkinds# }
-    r "$f" "${present%% *}" "${pkinds%% *}"
+    k=${pkinds%% *}
+    # a summary is only ever sent in the batch: here each file comes whole
+    [ "$k" = u ] || r "$f" "${present%% *}" "$k"
     present=${present#* }
     pkinds=${pkinds#* }
   done

@@ -8,11 +8,11 @@
 // option lines of its output. When the planned sendmail.mc is the one on the host and sendmail.cf
 // is not older than it, the option lines of sendmail.cf itself (gathered in the first round trip)
 // are used: a no-change run costs no extra round trip.
-import type { HostHandle, PeerHandle } from '../../lib/types.js';
+import type { HostHandle, PeerHandle, RemoteFile } from '../../lib/types.js';
 import { certInfo } from '../text/dn.js';
-import { SENDMAIL_CF, SENDMAIL_MC, STARTTLS_M4 } from '../paths.js';
+import { SENDMAIL_CF_READ, SENDMAIL_MC, STARTTLS_M4 } from '../paths.js';
 import {
-  DEBIAN_TLS_FILES, cfOptions, tlsFiles, describeListener, listeners, plainPath, plannedMc, reachability, tlsFileLabel,
+  DEBIAN_TLS_FILES, cfOptions, cfOptionsFromSummary, tlsFiles, describeListener, listeners, plainPath, plannedMc, reachability, tlsFileLabel,
   type CfOption, type Reachability, type TlsFiles, type TlsFileRole,
 } from '../text/sendmail-cf.js';
 import { tlsMode } from '../text/tls-mode.js';
@@ -47,11 +47,13 @@ export interface SendmailUses {
   reach: Reachability;
 }
 
-/** What a built sendmail.cf (its bytes, as read) or m4's output on the planned sendmail.mc says. */
-function judge(source: 'sendmail.cf', cf: Buffer | undefined): SendmailUses;
+/** What a built sendmail.cf (as read: its bytes, or its option lines, SENDMAIL_CF_READ) or m4's
+ *  output on the planned sendmail.mc says. */
+function judge(source: 'sendmail.cf', cf: RemoteFile): SendmailUses;
 function judge(source: 'm4', text: string, includesStarttls: boolean): SendmailUses;
-function judge(source: SendmailUses['source'], text: string | Buffer | undefined, includesStarttls = true): SendmailUses {
-  const options = text === undefined ? [] : cfOptions(text);
+function judge(source: SendmailUses['source'], text: string | RemoteFile, includesStarttls = true): SendmailUses {
+  const options =
+    typeof text === 'string' ? cfOptions(text) : !text.exists ? [] : text.summary ? cfOptionsFromSummary(text.summary.text) : text.content ? cfOptions(text.content) : [];
   // starttls.m4 is written by update_tls, which runs later in this role: until then, its defaults
   // (only when the planned sendmail.mc includes it; M4_OPTIONS says it is not there yet)
   let files = tlsFiles(options);
@@ -85,8 +87,8 @@ export async function sendmailUses(h: HostHandle, role: 'server' | 'laptop'): Pr
   if (hit) return hit;
   const stale = sendmailProbe(h).includes('stale-cf');
   // the built sendmail.cf, read with the first round trip (every role that asks gathers it)
-  const [cf] = await h.files([SENDMAIL_CF]);
-  const built = planned === text && !stale ? judge('sendmail.cf', cf.exists ? cf.content : undefined) : undefined;
+  const [cf] = await h.files([SENDMAIL_CF_READ]);
+  const built = planned === text && !stale ? judge('sendmail.cf', cf) : undefined;
   let uses: SendmailUses;
   if (built?.options.some((o) => o.name === 'ServerCertFile')) uses = built;
   else {
@@ -105,8 +107,8 @@ export async function serverUses(h: HostHandle, server: PeerHandle): Promise<Sen
   const { servers } = await findings(h);
   const known = servers.get(server.name);
   if (known) return known;
-  const [cf] = await server.files([SENDMAIL_CF]);
-  const uses = judge('sendmail.cf', cf.exists ? cf.content : undefined);
+  const [cf] = await server.files([SENDMAIL_CF_READ]);
+  const uses = judge('sendmail.cf', cf);
   if (!uses.files.serverCert) uses.files = { ...DEBIAN_TLS_FILES, ...uses.files };
   servers.set(server.name, uses);
   return uses;

@@ -42,6 +42,18 @@ export function cfOptions(cf: string | Buffer): CfOption[] {
   return out;
 }
 
+/** The same options as cfOptions, from what `grep -n '^O' sendmail.cf` printed (files/safe-make.sh
+ *  keeps it as the file's summary, SENDMAIL_CF_OPTIONS): each line is `NUMBER:` and the file's line. */
+export function cfOptionsFromSummary(summary: string | Buffer): CfOption[] {
+  const out: CfOption[] = [];
+  for (const l of (typeof summary === 'string' ? summary : summary.toString('utf8')).split('\n')) {
+    const m = /^(\d+):(O.*)$/s.exec(l);
+    if (!m) continue;
+    for (const o of cfOptions(m[2])) out.push({ ...o, line: Number(m[1]) });
+  }
+  return out;
+}
+
 /** The value of an option (the last line that sets it; names compare without case), or undefined. */
 export function cfOption(options: readonly CfOption[], name: string): string | undefined {
   let v: string | undefined;

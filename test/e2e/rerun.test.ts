@@ -47,6 +47,46 @@ test('safe to run again', { timeout: 30 * 60_000 }, async (t) => {
     await assertConverged('after deploy');
   });
 
+  await t.test("sendmail.cf unchanged since the tool's build is read as its option lines; planted, put back with cp -p or rebuilt by hand, it is read whole or as it is", async () => {
+    const SUMMARY = 'var/lib/sendmail-tls-relay/sendmail.cf.options';
+    const summaryOfCf = async (h: string) => {
+      const sig = (await hostExec(h, "stat -c '%i %s %.9Y %.9Z' /etc/mail/sendmail.cf")).stdout.trim();
+      const lines = (await hostExec(h, "LC_ALL=C grep -a -n '^O' /etc/mail/sendmail.cf")).stdout;
+      return `${sig}\n${lines}`;
+    };
+    // the deploy above built sendmail.cf on each host (files/safe-make.sh), and kept its summary
+    for (const h of ['mailserver', 'laptop1']) assert.equal(read(h, SUMMARY), await summaryOfCf(h), `${h}: the summary is of sendmail.cf as built`);
+    const roundTrips = (out: string, h: string) => Number(new RegExp(`^${h}\\s*:.*round_trips=(\\d+)`, 'm').exec(out)?.[1]);
+    // what the run reads is the summary: lines planted in it (under the file's own signature) are believed
+    const good = read('mailserver', SUMMARY);
+    await hostExec('mailserver', `sed -i 's#^\\([0-9]*:O ServerCertFile=\\).*#\\1/etc/mail/tls/planted.crt#' /${SUMMARY}`);
+    const planted = await tool('deploy', ['--host', 'mailserver', '--check', '-v']);
+    await hostExec('mailserver', `cat > /${SUMMARY}`, good);
+    assert.match(planted.stdout + planted.stderr, /O ServerCertFile=\/etc\/mail\/tls\/planted\.crt\) names a file that does not exist/, planted.stdout + planted.stderr);
+    const again = await tool('deploy', ['-v']);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.equal(totalChanged(again.stdout), 0, again.stdout);
+    assert.equal(roundTrips(again.stdout, 'mailserver'), 1, again.stdout);
+    // put back with cp -p: the old mtime, a new ctime: the summary is refused, the file read whole
+    await hostExec('mailserver', 'cp -p /etc/mail/sendmail.cf /tmp/cf && cp -p /tmp/cf /etc/mail/sendmail.cf');
+    const copied = await tool('deploy', ['--host', 'mailserver', '-v']);
+    assert.equal(copied.code, 0, copied.stdout + copied.stderr);
+    assert.equal(totalChanged(copied.stdout), 0, copied.stdout);
+    assert.equal(roundTrips(copied.stdout, 'mailserver'), 2, `refused, then read whole:\n${copied.stdout}`);
+    // rebuilt by hand: newer than its summary, which then never counts, whatever it says
+    await hostExec('mailserver', `sed -i 's#^\\([0-9]*:O ServerCertFile=\\).*#\\1/etc/mail/tls/planted.crt#' /${SUMMARY}`);
+    await hostExec('mailserver', 'touch /etc/mail/sendmail.mc && make -C /etc/mail >/dev/null 2>&1');
+    const rebuilt = await tool('deploy', ['--host', 'mailserver', '--check', '-v']);
+    await hostExec('mailserver', `cat > /${SUMMARY}`, good);
+    assert.equal(rebuilt.code, 0, rebuilt.stdout + rebuilt.stderr);
+    assert.doesNotMatch(rebuilt.stdout + rebuilt.stderr, /planted/, rebuilt.stdout);
+    assert.equal(roundTrips(rebuilt.stdout, 'mailserver'), 1, rebuilt.stdout);
+    // the daemon still runs the configuration before the make: the run reloads it (no build)
+    const settled = await tool('deploy', ['--host', 'mailserver']);
+    assert.equal(settled.code, 0, settled.stdout + settled.stderr);
+    assert.notEqual(read('mailserver', SUMMARY), await summaryOfCf('mailserver'), 'a run that builds nothing leaves the summary as it was');
+  });
+
   await t.test('regenerate with the tool, then re-pair: laptop1 relays again, laptop2 still refused', async () => {
     const oldCert = read('mailserver', 'etc/mail/tls/sendmail-server.crt');
     const g = await tool('deploy', ['--host', 'mailserver', '--regenerate-certs']);

@@ -158,7 +158,7 @@ test('readScript: a path that is not a plain file makes that call go file by fil
 test('parseReadOutput: a batch whose bytes do not match the sizes is a file that changed while read (the probes still answer)', () => {
   const files = [{ path: '/a' }];
   const probes = { one: 'echo 1' };
-  const batch = (size: number, body: string) => Buffer.from(`@N abcd\n@S 0\n644 root root 1 ${size}\n@R abcd\n${body}\n@R abcd\n@Z ok\n@P 0\n1\n\n@Eabcd 0\n`);
+  const batch = (size: number, body: string) => Buffer.from(`@N abcd\n@S 0\n644 root root 1 ${size} 12 1.000000000 1.000000000\n@R abcd\n${body}\n@R abcd\n@Z ok\n@P 0\n1\n\n@Eabcd 0\n`);
   assert.equal(parseReadOutput(batch(3, 'abc'), files, probes).files[0].content!.toString(), 'abc');
   for (const [size, body] of [[5, 'abc'], [2, 'abc']] as const) {
     assert.throws(
@@ -346,4 +346,109 @@ test('readScript: a builtins probe runs in the read\'s own shell (no fork), a pl
   // its stdin is /dev/null, as a plain probe's: the lock channel's stdin is never read by a probe
   const withStdin = sh(readScript([], { reads: { builtins: 'if read -r l; then echo "got $l"; else echo none; fi' } }), 'line from stdin\n');
   assert.match(withStdin.stdout, /@P 0\nnone\n/);
+});
+
+/** A file, and a summary of it written after it (ReadSpec.summary): its signature line, then text. */
+function withSummary(dir: string, name: string, content: string, summaryText: string, opts: { signature?: string } = {}) {
+  const f = join(dir, name);
+  writeFileSync(f, content);
+  execFileSync('touch', ['-d', '2020-01-01 00:00:00', f]); // older than the summary, whatever the clock's grain
+  const signature = opts.signature ?? execFileSync('stat', ['-c', '%i %s %.9Y %.9Z', '--', f], { encoding: 'utf8' }).trim();
+  const s = join(dir, `${name}.summary`);
+  writeFileSync(s, `${signature}\n${summaryText}`);
+  return { f, s, signature };
+}
+
+test('readScript summary: a summary newer than its file and of it comes instead of the file, the other files as ever', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'str-read-'));
+  try {
+    const a = join(dir, 'a file');
+    writeFileSync(a, 'aaa\n');
+    const { f, s } = withSummary(dir, "it's.cf", 'O A=1\nR$* big ruleset\nO B=2\n', '1:O A=1\n3:O B=2\n');
+    const key = join(dir, 'key');
+    writeFileSync(key, 'secret');
+    const z = join(dir, 'z');
+    writeFileSync(z, 'zzz');
+    const specs = [{ path: a }, { path: f, summary: s }, { path: key, digestOnly: true, secret: true }, { path: z }];
+    const r = shb(readScript(specs));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout.toString('utf8'), /^@U 1$/m);
+    const out = parseReadOutput(r.stdout, specs);
+    assert.equal(out.files[0].content!.toString(), 'aaa\n');
+    assert.equal(out.files[1].content, undefined);
+    assert.deepEqual(out.files[1].summary, { path: s, text: Buffer.from('1:O A=1\n3:O B=2\n') });
+    assert.equal(out.files[1].size, Buffer.byteLength('O A=1\nR$* big ruleset\nO B=2\n'));
+    assert.equal(out.files[2].sha256, createHash('sha256').update('secret').digest('hex'));
+    assert.equal(out.files[3].content!.toString(), 'zzz');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('readScript summary: the file comes whole when its summary is absent or older, or when the file is absent', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'str-read-'));
+  try {
+    const { f, s } = withSummary(dir, 'cf', 'O A=1\n', '1:O A=1\n');
+    // the file written again after its summary (a by-hand rebuild): the summary is older
+    writeFileSync(f, 'O A=2\n');
+    let r = shb(readScript([{ path: f, summary: s }]));
+    assert.doesNotMatch(r.stdout.toString('utf8'), /^@U/m);
+    let out = parseReadOutput(r.stdout, [{ path: f, summary: s }]);
+    assert.equal(out.files[0].content!.toString(), 'O A=2\n');
+    assert.equal(out.files[0].summary, undefined);
+    rmSync(s);
+    r = shb(readScript([{ path: f, summary: s }]));
+    out = parseReadOutput(r.stdout, [{ path: f, summary: s }]);
+    assert.equal(out.files[0].content!.toString(), 'O A=2\n');
+    // no file, a summary: the file is absent, the summary is not looked at
+    const g = withSummary(dir, 'gone', 'O A=1\n', '1:O A=1\n');
+    rmSync(g.f);
+    r = shb(readScript([{ path: g.f, summary: g.s }]));
+    out = parseReadOutput(r.stdout, [{ path: g.f, summary: g.s }]);
+    assert.equal(out.files[0].exists, false);
+    // a digest-only (secret) read never takes a summary
+    const k = withSummary(dir, 'key', 'secret', 'not the key\n');
+    const spec = { path: k.f, summary: k.s, digestOnly: true, secret: true };
+    out = parseReadOutput(shb(readScript([spec])).stdout, [spec]);
+    assert.equal(out.files[0].sha256, createHash('sha256').update('secret').digest('hex'));
+    assert.equal(out.files[0].summary, undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('readScript summary: a newer summary whose signature is not the file\'s (a cp -p put an old file back) is refused, to be read whole', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'str-read-'));
+  try {
+    const { f, s, signature } = withSummary(dir, 'cf', 'O A=1\n', '1:O A=1\n');
+    // the same size and mtime, another ctime and inode: what `cp -p old sendmail.cf` leaves
+    const [ino, size, mt] = signature.split(' ');
+    writeFileSync(s, `${Number(ino) + 1} ${size} ${mt} 1.000000000\n1:O A=9\n`);
+    execFileSync('touch', [s]);
+    const r = shb(readScript([{ path: f, summary: s }]));
+    assert.match(r.stdout.toString('utf8'), /^@U 0$/m);
+    assert.throws(() => parseReadOutput(r.stdout, [{ path: f, summary: s }]), (e: unknown) => e instanceof ReadRaceError && /not of the file as it is/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('readScript summary: when the files cannot go as one batch (one is a folder), each comes whole, one by one, and no summary', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'str-read-'));
+  try {
+    const { f, s } = withSummary(dir, 'cf', 'O A=1\n', '1:O A=1\n');
+    const sub = join(dir, 'folder');
+    execFileSync('mkdir', [sub]);
+    const specs = [{ path: f, summary: s }, { path: sub }];
+    const r = shb(readScript(specs));
+    const text = r.stdout.toString('utf8');
+    // the file whole (base64 of its bytes), the summary never named
+    assert.match(text, new RegExp(`^@F 0 1 .*\n${Buffer.from('O A=1\n').toString('base64')}$`, 'm'));
+    assert.doesNotMatch(text, /^@U|^@S|^@F 0u/m);
+    assert.throws(() => parseReadOutput(r.stdout, specs), /cannot read .*folder/);
+    const out = parseReadOutput(shb(readScript([specs[0]])).stdout, [specs[0]]);
+    assert.equal(out.files[0].summary?.text.toString(), '1:O A=1\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

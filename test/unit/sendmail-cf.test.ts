@@ -2,11 +2,11 @@
 // laptops can reach it; and the refusals of set-ups the tool cannot serve.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cfOption, cfOptions, describeListener, isLoopback, listeners, reachability, tlsFiles, DEBIAN_TLS_FILES } from '../../roles/text/sendmail-cf.js';
+import { cfOption, cfOptions, cfOptionsFromSummary, describeListener, isLoopback, listeners, reachability, tlsFiles, DEBIAN_TLS_FILES } from '../../roles/text/sendmail-cf.js';
 import { laptopTlsProblems, pemHolds, serverTlsProblems } from '../../roles/tasks/tls-files.js';
 
 import { DEBIAN_CF } from '../support/fixtures.js';
@@ -139,4 +139,32 @@ test("the shared-key laptop plan drops exactly per-laptop mode's defines", async
   const { PER_LAPTOP_DEFINES } = await import('../../roles/tasks/tls-files.js');
   const { LAPTOP_DEFINES } = await import('../../roles/tasks/per-laptop.js');
   assert.deepEqual(PER_LAPTOP_DEFINES, LAPTOP_DEFINES);
+});
+
+test("cfOptionsFromSummary: what `LC_ALL=C grep -a -n '^O'` prints of a sendmail.cf (safe-make's summary) gives cfOptions' options, line numbers included", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'str-cf-'));
+  try {
+    const texts: Array<string | Buffer> = [
+      DEBIAN_CF,
+      'O A=1\r\n#O B=2\nO C = 3 \r\r\nR O D=4\nO E=5\rO F=6\n\nO G = 7 ',
+      'O ServerCertFile=/etc/mail/tls/é crt\nO X=ü\n',
+      Buffer.from([...Buffer.from('O Bin=\xff\x00x\nO Next=1\n', 'latin1')]),
+      'O First=1',
+      '',
+      '\n\nO Last=2\n',
+      'Ox=1\nO  Spaced = 2\n O Indented=3\nO 9=4\n',
+    ];
+    for (const t of texts) {
+      const f = join(dir, 'sendmail.cf');
+      writeFileSync(f, t);
+      const r = spawnSync('grep', ['-a', '-n', '^O', '--', f], { env: { ...process.env, LC_ALL: 'C' } });
+      assert.deepEqual(cfOptionsFromSummary(r.stdout), cfOptions(Buffer.from(t)), JSON.stringify(t.toString()));
+    }
+    assert.deepEqual(cfOptionsFromSummary('12:O ServerCertFile=/a\n40:O ServerCertFile=/b\n'), [
+      { name: 'ServerCertFile', value: '/a', line: 12 },
+      { name: 'ServerCertFile', value: '/b', line: 40 },
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
