@@ -91,37 +91,30 @@ rs() {
     cl=''
     dl=''
     used=''
-    # an s file waits in $pend: the summary right after it (its own: INDEXu) may take its place
-    pend=''
-    pid=''
-    pi=0
+    ks=${pkinds# }
     i=0
-    ks=$pkinds
     for id in $present; do
       i=$((i + 1))
-      k=${ks# }
-      k=${k%% *}
-      ks=${ks# }
-      ks=${ks#"$k"}
-      if [ "$k" = u ] && [ "$id" = "${pid}u" ] && [ -n "$pend" ] && eval "[ \"\${$i}\" -nt \"\${$pi}\" ]"; then
-        cl="$cl \"\${$i}\""
-        used="$used $pid"
-        pend=''
-        continue
-      fi
-      cl="$cl$pend"
-      pend=''
+      k=${ks%% *}
+      ks=${ks#* }
       case $k in
         c) cl="$cl \"\${$i}\"" ;;
         d) dl="$dl \"\${$i}\"" ;;
         s)
-          pend=" \"\${$i}\""
-          pid=$id
-          pi=$i
+          # its summary, when present, is the next file (INDEXu): it goes instead when newer
+          case "$present " in
+            *" $id ${id}u "*)
+              if eval "[ \"\${$((i + 1))}\" -nt \"\${$i}\" ]"; then
+                cl="$cl \"\${$((i + 1))}\""
+                used="$used $id"
+                continue
+              fi
+              ;;
+          esac
+          cl="$cl \"\${$i}\""
           ;;
       esac
     done
-    cl="$cl$pend"
     printf '@S%s\n' "$present"
     stat -c '%a %U %G %Y %s %i %.9Y %.9Z' -- "$@" 2>/dev/null || ok=0
     if [ "$ok" = 1 ] && [ -n "$dl" ]; then eval "sha256sum -- $dl" 2>/dev/null || ok=0; fi
