@@ -24,9 +24,6 @@ export function peerReader(
       settled: () => Promise.resolve(),
       async files(specs) {
         if (broken.has(name)) throw new TaskError(`${name} failed earlier in this run: ${broken.get(name)}`);
-        const conn = await connect(name).catch((e: Error) => {
-          throw new TaskError(`${name}: ${e.message}`);
-        });
         const cache = peerCache.get(name) ?? new Map<string, RemoteFile>();
         peerCache.set(name, cache);
         const want = specs.map(normSpec);
@@ -45,10 +42,17 @@ export function peerReader(
         for (const s of want) if (cacheHas(cache, s)) got.set(s.path, cache.get(s.path)!);
         const missing = want.filter((s) => !got.has(s.path));
         if (missing.length) {
-          const read = conn.read(missing).then((r) => {
-            r.files.forEach((f) => remember(f, cache, addSecret));
-            return r.files;
-          });
+          // connected only for what the peer's snapshot lacks (no await before pending is set: the
+          // laptops asking at once find this read and wait for it)
+          const read = connect(name)
+            .catch((e: Error) => {
+              throw new TaskError(`${name}: ${e.message}`);
+            })
+            .then((conn) => conn.read(missing))
+            .then((r) => {
+              r.files.forEach((f) => remember(f, cache, addSecret));
+              return r.files;
+            });
           const settled = read.finally(() => missing.forEach((s) => pending.get(s.path) === settled && pending.delete(s.path)));
           settled.catch(() => undefined);
           missing.forEach((s) => pending.set(s.path, settled));

@@ -16,7 +16,7 @@ import { ConsoleReporter, jsonReport, useColour } from '../lib/report.js';
 import { Secrets } from '../lib/secrets.js';
 import type { Target } from '../lib/connection.js';
 import { SshConfigError } from '../lib/ssh/config.js';
-import { nodeSshIo } from '../lib/ssh/io.js';
+import { nodeSshIo, readOnce } from '../lib/ssh/io.js';
 import { resolveTarget, jumpNamesToCheck } from '../lib/ssh/target.js';
 import { askSecret, canPrompt } from '../lib/prompt.js';
 import { lookup } from 'node:dns/promises';
@@ -150,6 +150,7 @@ export function loadInventory(flags: Flags): Inventory {
     throw e;
   }
   if (inv.hosts.size === 0) throw new UsageError(`${sources.join(', ')}: no host in the inventory`);
+  mark('inventory read');
   return inv;
 }
 
@@ -256,7 +257,7 @@ export function targetOf(inv: Inventory, host: InventoryHost): Target {
   // then ssh_config, as `ssh HOST` reads it after Ansible's command line (lib/ssh/target.ts):
   // ansible.cfg's ssh_args (or ansible_ssh_args) first, the vars' -o Port/User/IdentityFile, then
   // ansible_ssh_common_args/extra_args from the host's vars
-  sshIo ??= nodeSshIo();
+  sshIo ??= readOnce(nodeSshIo()); // one run: each ssh_config file read once for all its hosts
   const configFile = (lastFlags['ssh-config'] as string | undefined) ?? (process.env.SSH_CONFIG || undefined);
   const v = host.vars;
   const set = (...keys: string[]) => keys.some((k) => v[k] !== undefined && v[k] !== null);

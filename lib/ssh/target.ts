@@ -27,11 +27,20 @@ export interface InventoryConnection {
   portSet?: boolean;
 }
 
+// The args vars of a run's hosts are mostly one text set for a whole group: each is split once.
+const splitTexts = new Map<string, string[]>();
+
 /** Split an args var as Ansible does (shlex): quotes kept together, nothing expanded. */
 export function splitArgs(text: string): string[] {
-  // loaded when an args var is there (~7 ms of start-up otherwise)
-  const { parse: shellParse } = createRequire(import.meta.url)('shell-quote') as typeof import('shell-quote');
-  return shellParse(text, (key) => `$${key}`).map((w) => (typeof w === 'string' ? w : 'pattern' in w ? w.pattern : 'op' in w ? w.op : String(w)));
+  let words = splitTexts.get(text);
+  if (!words) {
+    // loaded when an args var is there (~7 ms of start-up otherwise)
+    const { parse: shellParse } = createRequire(import.meta.url)('shell-quote') as typeof import('shell-quote');
+    words = shellParse(text, (key) => `$${key}`).map((w) => (typeof w === 'string' ? w : 'pattern' in w ? w.pattern : 'op' in w ? w.op : String(w)));
+    if (splitTexts.size > 256) splitTexts.clear();
+    splitTexts.set(text, words);
+  }
+  return [...words];
 }
 
 const present = (vars: Record<string, unknown>, ...keys: string[]) => keys.some((k) => vars[k] !== undefined && vars[k] !== null);

@@ -5,6 +5,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveTarget, splitArgs, jumpNamesToCheck } from '../../lib/ssh/target.js';
 import type { SshConfigIo } from '../../lib/ssh/config.js';
+import { readOnce } from '../../lib/ssh/io.js';
 
 function io(files: Record<string, string>): SshConfigIo {
   return { read: (p) => files[p], glob: () => [], home: '/home/admin', localUser: 'admin' };
@@ -98,4 +99,37 @@ test('-F in the args, or --ssh-config, replaces both config files', () => {
 
 test('args split as shlex does', () => {
   assert.deepEqual(splitArgs(`-o ProxyCommand="ssh -W %h:%p -q root@j" -o 'User=a b' $HOME`), ['-o', 'ProxyCommand=ssh -W %h:%p -q root@j', '-o', 'User=a b', '$HOME']);
+});
+
+test('an args text is split once a run; each caller gets its own words', () => {
+  const text = '-o StrictHostKeyChecking=yes -o UserKnownHostsFile=/tmp/kh';
+  const a = splitArgs(text);
+  a.push('-o', 'User=mallory');
+  assert.deepEqual(splitArgs(text), ['-o', 'StrictHostKeyChecking=yes', '-o', 'UserKnownHostsFile=/tmp/kh']);
+});
+
+test('100 hosts of a run read each ssh_config file and expand each Include once, and resolve as before', () => {
+  const reads: string[] = [];
+  const globs: string[] = [];
+  const files: Record<string, string> = {
+    '/home/admin/.ssh/config': CONFIG + 'Include ~/.ssh/conf.d/*.conf\n',
+    '/home/admin/.ssh/conf.d/a.conf': 'Host laptop99\n  Port 2299\n',
+    '/etc/ssh/ssh_config': 'Host *\n  ServerAliveInterval 5\n',
+  };
+  const counting: SshConfigIo = {
+    read: (p) => (reads.push(p), files[p]),
+    glob: (g) => (globs.push(g), g.endsWith('/conf.d/*.conf') ? ['/home/admin/.ssh/conf.d/a.conf'] : []),
+    home: '/home/admin',
+    localUser: 'admin',
+  };
+  const once = { io: readOnce(counting) };
+  // the same files, read afresh for every host (not counted)
+  const plain = { io: { ...counting, read: (p: string) => files[p], glob: () => ['/home/admin/.ssh/conf.d/a.conf'] } };
+  for (let i = 1; i <= 100; i++) {
+    const c = conn({ host: `laptop${i}` });
+    assert.deepEqual(resolveTarget(`laptop${i}`, {}, c, 'inv:1', once), resolveTarget(`laptop${i}`, {}, c, 'inv:1', plain));
+  }
+  assert.equal(resolveTarget('laptop99', {}, conn({ host: 'laptop99' }), 'inv:1', once).port, 2299);
+  assert.deepEqual([...reads].sort(), ['/etc/ssh/ssh_config', '/home/admin/.ssh/conf.d/a.conf', '/home/admin/.ssh/config']);
+  assert.equal(globs.length, 1);
 });
