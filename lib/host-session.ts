@@ -303,9 +303,9 @@ export async function runHost<O>(
     opts.reporter.taskStart?.(host, step.name);
     const ctx = newCtx();
     try {
-      mark(`${plan.role.name}: ${step.name}: starts`);
+      mark(`${plan.role.name}: ${step.name}: starts`, host);
       await step.run(makeHandle(ctx));
-      mark(`${plan.role.name}: ${step.name}: done`);
+      mark(`${plan.role.name}: ${step.name}: done`, host);
       record(step.name, ctx.changed ? 'changed' : ctx.skipped ? 'skipped' : step.handler ? 'changed' : 'ok', ctx);
     } catch (e) {
       const msg =

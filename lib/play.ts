@@ -129,9 +129,9 @@ export async function runPlay(phases: AnyHostPlan[][], opts: PlayOptions): Promi
         if (opts.signal?.aborted) return { kind: 'skipped' };
         let conn: HostConnection;
         try {
-          mark('connect starts');
+          mark('connect starts', plan.name);
           conn = await connect(plan.name);
-          mark('connected');
+          mark('connected', plan.name);
         } catch (e) {
           return { kind: 'unreachable', message: (e as Error).message };
         }
@@ -141,7 +141,7 @@ export async function runPlay(phases: AnyHostPlan[][], opts: PlayOptions): Promi
           const g = plan.role.gather(plan.vars, plan.options, (name) => targets.get(name)?.vars);
           const r = await conn.lockAndRead(opts.lockPath, opts.lockWaitSeconds, g.files, g.probes);
           r.files.forEach((f) => remember(f, cache, opts.addSecret));
-          mark('locked and read');
+          mark('locked and read', plan.name);
           return { kind: 'ready', conn, cache, probes: r.probes };
         } catch (e) {
           return { kind: 'gather-failed', conn, message: (e as Error).message };
@@ -223,7 +223,7 @@ export async function runPlay(phases: AnyHostPlan[][], opts: PlayOptions): Promi
         }
       }
       opts.reporter.hostDone?.(plan.name, st);
-      mark('host done');
+      mark('host done', plan.name);
       closeIfDone(plan.name, conn);
     }
   };
