@@ -4,27 +4,8 @@
 // a peer has read) stays open until the end.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { runPlay, type AnyHostPlan, type PlayOptions } from '../../lib/play.js';
 import type { Role } from '../../lib/types.js';
-import { FakeHost } from '../support/fake-host.js';
-
-function options(hosts: Map<string, FakeHost>): PlayOptions {
-  return {
-    open: async (t) => hosts.get(t.name)!,
-    check: false,
-    diff: false,
-    forks: 50,
-    lockPath: '/run/lock/fake.lock',
-    lockWaitSeconds: 0,
-    keepBackups: 5,
-    connect: { knownHosts: [], knownHostsFile: '/dev/null', timeoutMs: 1000 },
-    reporter: { taskResult: () => {}, hostUnreachable: () => {} },
-    mask: (s) => s,
-    addSecret: () => {},
-  };
-}
-
-const plan = (name: string, role: Role): AnyHostPlan => ({ name, role, options: {}, vars: {}, target: { name, host: name, port: 22, user: 'root', become: false } });
+import { FakeHost, on, playOnFakes } from '../support/fake-host.js';
 
 /** Hosts whose close() is logged with what had happened by then. */
 function loggedHosts(names: string[], log: string[]): Map<string, FakeHost> {
@@ -40,8 +21,6 @@ function loggedHosts(names: string[], log: string[]): Map<string, FakeHost> {
 test("a laptop's connection closes when its own run is done; its server's at the end", async () => {
   const log: string[] = [];
   const hosts = loggedHosts(['mailserver', 'laptop1', 'laptop2'], log);
-  let release!: () => void;
-  const slow = new Promise<void>((r) => (release = r));
   const server: Role = { name: 'server', gather: () => ({ files: [], probes: {} }), tasks: [], handlers: [] };
   const client: Role = {
     name: 'client',
@@ -55,16 +34,14 @@ test("a laptop's connection closes when its own run is done; its server's at the
             // laptop1 is done and closed while laptop2 still runs
             await new Promise((r) => setTimeout(r, 20));
             log.push('laptop2 still running');
-            release();
-          } else await Promise.resolve();
+          }
           log.push(`${h.name} done`);
         },
       },
     ],
     handlers: [],
   };
-  const r = await runPlay([[plan('mailserver', server)], [plan('laptop1', client), plan('laptop2', client)]], options(hosts));
-  await slow;
+  const r = await playOnFakes([[on(hosts.get('mailserver')!, server)], [on(hosts.get('laptop1')!, client), on(hosts.get('laptop2')!, client)]]);
   assert.equal([...r.stats.values()].filter((s) => s.failed || s.unreachable).length, 0, JSON.stringify(r.results));
   assert.ok(log.indexOf('close laptop1') >= 0 && log.indexOf('close laptop1') < log.indexOf('laptop2 still running'), log.join(', '));
   assert.ok(log.indexOf('close mailserver') > log.indexOf('laptop2 done'), log.join(', '));
@@ -93,7 +70,7 @@ test('a host of the last phase that a peer has read stays open until the end', a
     ],
     handlers: [],
   };
-  const r = await runPlay([[plan('laptop1', role), plan('laptop2', role)]], options(hosts));
+  const r = await playOnFakes([[on(hosts.get('laptop1')!, role), on(hosts.get('laptop2')!, role)]]);
   assert.equal([...r.stats.values()].filter((s) => s.failed || s.unreachable).length, 0, JSON.stringify(r.results));
   assert.ok(log.indexOf('close laptop1') > log.indexOf('laptop2 done'), log.join(', '));
 });
