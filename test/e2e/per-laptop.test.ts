@@ -108,6 +108,8 @@ test('per-laptop certificates, unpair and status', { timeout: 30 * 60_000 }, asy
       assert.equal(k.mode & 0o777, 0o640);
       assert.equal(k.uid, 0);
       assert.equal(k.gid, smmsp);
+      // the key the laptop made: ECDSA P-256 (laptopCsrArgs), which its sendmail presents (the relay above)
+      assert.match(execFileSync('openssl', ['pkey', '-in', tls(l, 'laptop-client.key'), '-noout', '-text'], { encoding: 'utf8' }), /ASN1 OID: prime256v1/);
       // the laptop's certificate: issued by the laptop CA, for its key (openssl agrees)
       const v = execFileSync('openssl', ['verify', '-CAfile', tls('mailserver', 'laptop-ca.crt'), tls(l, 'laptop-client.crt')], { encoding: 'utf8' });
       assert.match(v, /: OK/);

@@ -152,8 +152,8 @@ test('laptopCaSubject', () => {
 
 test('laptopCsrArgs: -utf8 and the subject as one argument', () => {
   const args = laptopCsrArgs(laptopSubject('a b'), '/k');
-  assert.deepEqual(args, ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-utf8', '-keyout', '/k', '-subj', '/O=Sendmail/OU=Sendmail Laptop/CN=a b', '-out', '-']);
-  assert.equal(laptopCsrArgs(laptopSubject('x'))[7], '/etc/mail/tls/laptop-client.key');
+  assert.deepEqual(args, ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-utf8', '-keyout', '/k', '-subj', '/O=Sendmail/OU=Sendmail Laptop/CN=a b', '-out', '-']);
+  assert.equal(laptopCsrArgs(laptopSubject('x'))[9], '/etc/mail/tls/laptop-client.key');
 });
 
 const U8 = forge.asn1.Type.UTF8;
@@ -216,12 +216,15 @@ test('makeLaptopCa: key generation is quick (node:crypto\'s native RSA key gener
 // ---------------------------------------------------------------- signing: refusals
 test('signLaptopCsr: certificate details (v3, CA:FALSE, clientAuth, key ids, dates)', { skip }, () => {
   const now = new Date('2027-03-04T05:06:07Z');
-  const { csr } = laptopCsr('laptop1.lab.example');
+  const { csr, key } = laptopCsr('laptop1.lab.example');
+  // the key laptopCsrArgs makes: ECDSA P-256 (~1 ms to make; RSA 2048 took 0.1-0.4 s of a laptop's CPU)
+  assert.match(openssl('pkey', '-in', key, '-noout', '-text'), /ASN1 OID: prime256v1/);
   const cert = signLaptopCsr(csr, ca.certPem, ca.keyPem, { now });
   const text = opensslIn(cert, 'x509', '-noout', '-text');
   assert.match(text, /Version: 3 \(0x2\)/);
   assert.match(text, /Basic Constraints: critical\n\s+CA:FALSE\n/);
-  assert.match(text, /Key Usage: critical\n\s+Digital Signature, Key Encipherment\n/);
+  // an EC key signs and encrypts nothing (RFC 5480): digitalSignature alone
+  assert.match(text, /Key Usage: critical\n\s+Digital Signature\n/);
   assert.match(text, /Extended Key Usage: \n\s+TLS Web Client Authentication\n/);
   const caSki = /Subject Key Identifier: \n\s+(\S+)/.exec(openssl('x509', '-in', 'ca.crt', '-noout', '-text'))?.[1];
   assert.ok(caSki);
@@ -229,6 +232,14 @@ test('signLaptopCsr: certificate details (v3, CA:FALSE, clientAuth, key ids, dat
   const info = certInfo(cert);
   assert.equal(info.notBefore.toISOString(), '2027-03-04T04:06:07.000Z');
   assert.equal(info.notAfter.getTime() - now.getTime(), 825 * DAY);
+});
+
+test('signLaptopCsr: an RSA key a laptop already has (made by an earlier version) gets keyEncipherment too', { skip }, () => {
+  const csr = openssl('req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'old-rsa.key', '-utf8', '-subj', laptopSubject('rsa.example').subj, '-out', '-');
+  const cert = signLaptopCsr(csr, ca.certPem, ca.keyPem, { expectedSubject: laptopSubject('rsa.example') });
+  assert.match(opensslIn(cert, 'x509', '-noout', '-text'), /Key Usage: critical\n\s+Digital Signature, Key Encipherment\n/);
+  assert.equal(verify('ca.crt', file('rsa.crt', cert), '-purpose', 'sslclient'), 'rsa.crt: OK');
+  assert.ok(certMatchesKey(cert, publicKey('old-rsa.key')));
 });
 
 test('signLaptopCsr: validity past 2049 uses GeneralizedTime, read right by openssl', { skip }, () => {
