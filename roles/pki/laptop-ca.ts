@@ -275,11 +275,12 @@ function extension(oid: string, critical: boolean, value: Asn1): Asn1 {
 // BIT STRING content: unused-bit count, then the bits.
 const KU_CA = '\x01\x06';
 const KU_CLIENT_RSA = '\x05\xa0';
-// An EC key signs (ECDSA) but encrypts nothing: RFC 5480 section 3 forbids keyEncipherment for it.
-const KU_CLIENT_EC = '\x07\x80';
+// A key that only signs (EC, and Ed25519 or RSA-PSS should a laptop bring one): digitalSignature
+// alone; for EC keys RFC 8813 (updating RFC 5480 section 3) forbids keyEncipherment.
+const KU_CLIENT_SIGN_ONLY = '\x07\x80';
 /** A laptop certificate's keyUsage for its key: digitalSignature, and keyEncipherment for RSA. */
 function clientKeyUsage(spki: Asn1): string {
-  return spkiKey(spki).asymmetricKeyType === 'rsa' ? KU_CLIENT_RSA : KU_CLIENT_EC;
+  return spkiKey(spki).asymmetricKeyType === 'rsa' ? KU_CLIENT_RSA : KU_CLIENT_SIGN_ONLY;
 }
 const OID_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
@@ -366,7 +367,7 @@ function caKeyFor(caCert: ParsedCert, caKeyPem: string): KeyObject {
 }
 
 /** Signs a laptop's CSR with the laptop CA: X.509 v3, basicConstraints CA:FALSE (critical),
- *  keyUsage digitalSignature+keyEncipherment (critical), extKeyUsage clientAuth, subject and
+ *  keyUsage digitalSignature (critical; + keyEncipherment for an RSA key), extKeyUsage clientAuth, subject and
  *  authority key identifiers, a random serial. The subject and public key are the CSR's, byte for
  *  byte; the issuer is the CA's subject, byte for byte. Throws when the CSR's signature does not
  *  verify, when `expectedSubject` is given and the CSR asks for another name, or when the CA key

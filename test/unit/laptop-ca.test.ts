@@ -223,7 +223,7 @@ test('signLaptopCsr: certificate details (v3, CA:FALSE, clientAuth, key ids, dat
   const text = opensslIn(cert, 'x509', '-noout', '-text');
   assert.match(text, /Version: 3 \(0x2\)/);
   assert.match(text, /Basic Constraints: critical\n\s+CA:FALSE\n/);
-  // an EC key signs and encrypts nothing (RFC 5480): digitalSignature alone
+  // an EC key signs and encrypts nothing (RFC 8813, updating RFC 5480): digitalSignature alone
   assert.match(text, /Key Usage: critical\n\s+Digital Signature\n/);
   assert.match(text, /Extended Key Usage: \n\s+TLS Web Client Authentication\n/);
   const caSki = /Subject Key Identifier: \n\s+(\S+)/.exec(openssl('x509', '-in', 'ca.crt', '-noout', '-text'))?.[1];
