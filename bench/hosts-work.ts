@@ -45,9 +45,15 @@ export function hostsWorkSpan(atMs: number, outputs: { host: string; stdout: str
   };
 }
 
-/** The first lead (ms from now to the start time), and the next after a try with late hosts. */
-export function firstLeadMs(hosts: number): number {
-  return 3000 + 40 * hosts;
+/** The first lead (ms from now to the start time), and the next after a try with late hosts.
+ *  `worked`: the lead of the last try with no late host (an earlier round's) and how long before
+ *  the start its last host arrived. The next round starts from what that try needed (its lead less
+ *  its slack) with half again as margin: on a slow machine the formula's lead is too short for
+ *  101 hosts every round, and each failed try costs a whole make + reload of every host. */
+export function firstLeadMs(hosts: number, worked?: { leadMs: number; slackMs: number }): number {
+  const formula = 3000 + 40 * hosts;
+  if (!worked) return formula;
+  return Math.max(formula, Math.ceil(1.5 * (worked.leadMs - Math.max(0, worked.slackMs))));
 }
 export function nextLeadMs(lead: number, overrunMs: number): number {
   return Math.ceil(2 * (lead + Math.max(0, overrunMs)));

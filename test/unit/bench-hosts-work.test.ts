@@ -45,6 +45,15 @@ test('the lead grows past the overrun, and the first lead grows with the hosts',
   assert.equal(nextLeadMs(1000, -5), 2000);
 });
 
+test('a round starts from the lead an earlier round needed, with half again as margin, never below the formula', () => {
+  // 101 hosts: 7.04 s was too short, 28.3 s worked with its last host 9.3 s early: 19 s were needed
+  assert.equal(firstLeadMs(101, { leadMs: 28_300, slackMs: 9_300 }), 28_500);
+  // a lead that worked with much to spare is not carried over below the formula
+  assert.equal(firstLeadMs(21, { leadMs: 3840, slackMs: 3500 }), 3840);
+  // a negative slack counts as none
+  assert.equal(firstLeadMs(101, { leadMs: 20_000, slackMs: -1 }), 30_000);
+});
+
 test('the host script waits for the start time and prints arrived <= started <= ended (run by a real sh)', () => {
   const at = Date.now() + 300;
   const out = execFileSync('sh', ['-c', hostsWorkScript(at, 'sleep 0.1')], { encoding: 'utf8' });
