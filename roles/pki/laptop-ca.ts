@@ -150,6 +150,8 @@ const bin = (s: string) => Buffer.from(s, 'binary');
 interface ParsedCsr {
   subject: Asn1;
   spki: Asn1;
+  /** the public key of spki, as its signature was checked with */
+  key: KeyObject;
   entries: DnEntry[];
 }
 
@@ -190,14 +192,16 @@ function parseCsr(csrPem: string): ParsedCsr {
   const hash = SIGNATURE_HASHES[oid];
   if (hash === undefined) throw new Error(`${what}: unsupported signature algorithm ${oid}`);
   let ok = false;
+  let key: KeyObject;
   try {
+    key = spkiKey(spki);
     // BIT STRING: the first byte counts unused bits (0 for a signature).
-    ok = cryptoVerify(hash, bin(der(cri)), spkiKey(spki), bin(sig.value).subarray(1));
+    ok = cryptoVerify(hash, bin(der(cri)), key, bin(sig.value).subarray(1));
   } catch (e) {
     throw new Error(`${what}: cannot check its signature (${(e as Error).message})`);
   }
   if (!ok) throw new Error(`${what}: its signature does not verify (altered, or not made with the key it names)`);
-  return { subject, spki, entries: nameEntries(subject) };
+  return { subject, spki, key, entries: nameEntries(subject) };
 }
 
 function asn1Time(t: Asn1 | undefined): Date {
@@ -279,8 +283,8 @@ const KU_CLIENT_RSA = '\x05\xa0';
 // alone; for EC keys RFC 8813 (updating RFC 5480 section 3) forbids keyEncipherment.
 const KU_CLIENT_SIGN_ONLY = '\x07\x80';
 /** A laptop certificate's keyUsage for its key: digitalSignature, and keyEncipherment for RSA. */
-function clientKeyUsage(spki: Asn1): string {
-  return spkiKey(spki).asymmetricKeyType === 'rsa' ? KU_CLIENT_RSA : KU_CLIENT_SIGN_ONLY;
+function clientKeyUsage(key: KeyObject): string {
+  return key.asymmetricKeyType === 'rsa' ? KU_CLIENT_RSA : KU_CLIENT_SIGN_ONLY;
 }
 const OID_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
@@ -401,7 +405,7 @@ export function signLaptopCsr(
       notAfter: seconds(new Date(now.getTime() + days * DAY)),
       extensions: [
         extension('2.5.29.19', true, seq([])),
-        extension('2.5.29.15', true, asn1.create(U, T.BITSTRING, false, clientKeyUsage(csr.spki))),
+        extension('2.5.29.15', true, asn1.create(U, T.BITSTRING, false, clientKeyUsage(csr.key))),
         extension('2.5.29.37', false, seq([oidNode(OID_CLIENT_AUTH)])),
         extension('2.5.29.14', false, octets(keyId(csr.spki))),
         extension('2.5.29.35', false, seq([asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, false, akid)])),
@@ -440,7 +444,7 @@ export function certSignedBy(certPem: string, caCertPem: string): boolean {
 }
 
 function publicKeyOf(pem: string): KeyObject {
-  if (/-----BEGIN (NEW )?CERTIFICATE REQUEST-----/.test(pem)) return spkiKey(parseCsr(pem).spki);
+  if (/-----BEGIN (NEW )?CERTIFICATE REQUEST-----/.test(pem)) return parseCsr(pem).key;
   if (/-----BEGIN CERTIFICATE-----/.test(pem)) return new X509Certificate(certBlocks(pem, 'certificate')[0]).publicKey;
   return createPublicKey(pem); // a public key, or a private key (its public half)
 }
